@@ -1,0 +1,75 @@
+# xloop top-level build.
+#
+#   make deps              install build, test and VM dependencies (apt, as root)
+#   make                   userspace into build/ (tool: build/xloop) and modules
+#                          for every target kernel into build/modules/<release>/
+#   make modules KVER=R    modules for one kernel release
+#   make check             unit tests, then the VM cases on every target kernel
+#   make demo              boot the test VM and show the product at work
+#   make bench             benchmarks (not tests)
+#   make vm-test CASES="attach detach" KVER=R   chosen VM cases, chosen kernel
+#   make lint              checkpatch, sparse and clang-format
+#   make modules_install   install the modules into /lib/modules/R/extra/ and depmod
+#   make install           modules_install plus the tool into /usr/local/sbin
+#
+# Target kernels are the installed ones with headers (scripts/kernels.sh), never
+# `uname -r` by default.
+
+BUILD ?= build
+KVER ?=
+KVERS = $(if $(KVER),$(KVER),$(shell scripts/kernels.sh))
+CMAKE_GENERATOR ?= $(if $(shell command -v ninja),Ninja,Unix Makefiles)
+PREFIX ?= /usr/local
+
+export BUILD
+
+.PHONY: all deps userspace modules modules_install install check unit-test \
+	vm-test vm-selftest demo bench lint clean
+
+all: userspace modules
+
+deps:
+	scripts/deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -G "$(CMAKE_GENERATOR)"
+
+userspace: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD)
+
+modules:
+	scripts/build-modules.sh $(KVERS)
+
+modules_install: modules
+	@for k in $(KVERS); do \
+		echo "install modules for $$k"; \
+		install -D -m 0644 -t /lib/modules/$$k/extra $(BUILD)/modules/$$k/*.ko && \
+		depmod -a $$k || exit 1; \
+	done
+
+install: userspace modules_install
+	install -D -m 0755 $(BUILD)/xloop $(DESTDIR)$(PREFIX)/sbin/xloop
+
+unit-test: userspace
+	cd $(BUILD) && ctest --output-on-failure
+
+vm-test: all
+	tests/vm/run.sh $(foreach k,$(KVERS),-k $(k)) $(foreach c,$(CASES),-c $(c))
+
+vm-selftest: all
+	tests/vm/selftest.sh
+
+check: all
+	tests/check.sh
+
+demo: all
+	tests/demo/run.sh
+
+bench: all
+	tests/bench/run.sh
+
+lint:
+	scripts/lint.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,168 @@
+#!/bin/bash
+# Stage 2 of the test VM: PID 1 inside the host's root (read-only 9p under a
+# tmpfs overlay).  Loads the modules under test, runs each planned case, scans
+# the kernel log after every step, unloads the modules, checks the taint, and
+# reports through /xt-out (results.tap, per-case logs) and the isa-debug-exit
+# port (the number of failures, so the host can tell "finished" from "crashed").
+set -uo pipefail
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export LANG=C.UTF-8 HOME=/root TERM=dumb
+
+out=/xt-out
+# shellcheck source=/dev/null
+. "$out/plan.env"
+
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+mount -t tmpfs -o mode=0755 tmpfs /run
+mkdir -p /dev/pts /dev/shm /run/lock
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+[ -d /sys/kernel/debug ] && mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+# A task stuck for a minute in uninterruptible sleep is a bug, even under TCG.
+echo 60 >/proc/sys/kernel/hung_task_timeout_secs
+echo 1 >/proc/sys/kernel/panic_on_oops
+
+mkdir -p "$out/cases"
+tap=$out/results.tap
+: >"$tap"
+failed=0
+
+console() { echo "$*" >/dev/console; }
+
+# result NAME STATUS [REASON] [LOG]: record one TAP line (+ log tail on failure).
+result() {
+	local name=$1 status=$2 reason=${3:-} log=${4:-}
+	if [ "$status" -eq 0 ]; then
+		echo "ok - $name" >>"$tap"
+	else
+		failed=$((failed + 1))
+		echo "not ok - $name # $reason" >>"$tap"
+		[ -n "$log" ] && [ -s "$log" ] && tail -n 25 "$log" | sed 's/^/#   /' >>"$tap"
+	fi
+	console "xt: $(tail -n 1 "$tap" | grep -v '^#' || echo "not ok - $name # $reason")"
+}
+
+# kernel_clean STEP: read and clear the kernel log; fail STEP on a warning class.
+kernel_clean() {
+	local log=$out/cases/$1.dmesg
+	dmesg -c >"$log" 2>&1
+	if grep -Ev '^#|^$' "$XT_TOP/tests/vm/warning-classes.txt" | grep -Eq -f - "$log"; then
+		grep -Ev '^#|^$' "$XT_TOP/tests/vm/warning-classes.txt" | grep -E -f - "$log" | head -n 5 >"$log.hits"
+		return 1
+	fi
+	return 0
+}
+
+# step NAME COMMAND...: run a harness step, then check the kernel log.
+step() {
+	local name=$1
+	shift
+	local log=$out/cases/$name.log rc
+	"$@" >"$log" 2>&1 </dev/null
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		kernel_clean "$name"
+		result "$name" 1 "exit=$rc" "$log"
+	elif ! kernel_clean "$name"; then
+		result "$name" 1 "kernel warning" "$out/cases/$name.dmesg.hits"
+	else
+		result "$name" 0
+	fi
+	return $rc
+}
+
+# run_case PATH: one case, in its own scratch directory, under a timeout.
+run_case() {
+	local path=$1 name timeout rc log reason
+	name=$(basename "$path" .sh)
+	log=$out/cases/$name.log
+	timeout=$(sed -n 's/^# *xt-timeout: *\([0-9][0-9]*\).*/\1/p' "$path" | head -n 1)
+	timeout=${timeout:-$XT_CASE_TIMEOUT}
+	export XT_TMP=/tmp/xt/$name
+	mkdir -p "$XT_TMP"
+	console "xt: running $name (timeout ${timeout}s)"
+	(cd "$XT_TMP" && exec timeout -k 10 "$timeout" bash "$path") >"$log" 2>&1 </dev/null
+	rc=$?
+	# Nothing a case started may outlive it (we are PID 1: this spares us).
+	kill -KILL -1 2>/dev/null
+	sleep 0.2
+	rm -rf "$XT_TMP"
+	reason=
+	case $rc in
+	0) ;;
+	124 | 137) reason="timeout after ${timeout}s" ;;
+	*) reason="exit=$rc" ;;
+	esac
+	if ! kernel_clean "$name"; then
+		reason="${reason:+$reason, }kernel warning"
+		cat "$out/cases/$name.dmesg.hits" >>"$log"
+	fi
+	if [ -n "$reason" ]; then
+		result "$name" 1 "$reason" "$log"
+	else
+		result "$name" 0
+	fi
+}
+
+load_modules() {
+	local ko
+	for ko in $XT_MODULES; do
+		insmod "$ko" || return 1
+	done
+}
+
+unload_modules() {
+	local mods=() ko name rc=0
+	for ko in $XT_MODULES; do
+		mods=("$(basename "$ko" .ko)" "${mods[@]}")
+	done
+	for name in "${mods[@]}"; do
+		name=${name//-/_}
+		[ -d "/sys/module/$name" ] || continue
+		if ! rmmod "$name"; then
+			echo "rmmod $name failed"
+			rc=1
+			continue
+		fi
+		for _ in 1 2 3 4 5; do
+			[ -d "/sys/module/$name" ] || break
+			sleep 0.2
+		done
+		[ -d "/sys/module/$name" ] && { echo "$name still present after rmmod"; rc=1; }
+	done
+	return $rc
+}
+
+# Only out-of-tree (O, 4096) and unsigned (E, 8192) taints are acceptable.
+taint_clean() {
+	local taint
+	taint=$(cat /proc/sys/kernel/tainted)
+	echo "tainted=$taint"
+	[ $((taint & ~(4096 | 8192))) -eq 0 ]
+}
+
+export XT_TOP XT_BUILD XT_KVER XT_MODDIR="$XT_BUILD/modules/$XT_KVER"
+export XT_XLOOP="$XT_BUILD/xloop" XT_LIB="$XT_TOP/tests/vm/lib.sh"
+
+console "xt: stage 2 on $(uname -r)"
+step boot true
+if step load-modules load_modules; then
+	for c in $XT_CASES; do
+		run_case "$c"
+	done
+else
+	console "xt: modules did not load; cases not run"
+	for c in $XT_CASES; do
+		result "$(basename "$c" .sh)" 1 "not run: modules did not load"
+	done
+fi
+step unload-modules unload_modules
+step taint taint_clean
+
+echo "done failed=$failed" >"$out/status"
+sync
+code=$((failed > 127 ? 127 : failed))
+# isa-debug-exit: QEMU exits with status (code << 1) | 1.
+printf '%b' "\\0$(printf %o "$code")" | dd of=/dev/port bs=1 seek=244 count=1 status=none
+echo o >/proc/sysrq-trigger
+sleep 30

@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# Run VM test cases on target kernels under QEMU and report TAP.
+#
+#   run.sh [-k RELEASE]... [-c CASE]... [-d CASES_DIR] [-m MODULE.ko]... [-o OUT]
+#
+#   -k  kernel release to boot (repeatable; default: every target kernel)
+#   -c  case to run: a name or glob over case names without ".sh" (repeatable;
+#       default: every case in CASES_DIR)
+#   -d  directory of case scripts (default: tests/vm/cases)
+#   -m  module to load before the cases (repeatable; default: every module
+#       built for that kernel in $BUILD/modules/<release>/)
+#   -o  output directory (default: $BUILD/vm); each kernel gets OUT/<release>/
+#       with console.log, results.tap and per-case logs
+#
+# Environment: BUILD (default build), XT_ACCEL (kvm|tcg, default: probed),
+# XT_LIMIT (seconds for a whole boot, default: from the cases), XT_MEM (MiB, default 2048), XT_SMP (default 2), XT_CASE_TIMEOUT (default 120 s),
+# XT_JOBS (kernels booted at once, default: CPUs / XT_SMP; SMP guests find races
+# a uniprocessor guest cannot).
+#
+# Prints one TAP line per step and case per kernel, and ends with
+# "N passed, M failed" over all kernels.  Exit status 0 only if nothing failed.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build=${BUILD:-build}
+case $build in /*) ;; *) build=$top/$build ;; esac
+
+kernels=() patterns=() modules=() cases_dir=$here/cases out=
+while getopts 'k:c:d:m:o:h' opt; do
+	case $opt in
+	k) kernels+=("$OPTARG") ;;
+	c) patterns+=("$OPTARG") ;;
+	d) cases_dir=$(cd "$OPTARG" && pwd) ;;
+	m) modules+=("$(realpath "$OPTARG")") ;;
+	o) out=$OPTARG ;;
+	*) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
+	esac
+done
+out=${out:-$build/vm}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+[ ${#kernels[@]} -gt 0 ] || mapfile -t kernels < <("$top/scripts/kernels.sh")
+[ ${#kernels[@]} -gt 0 ] || { echo "vm: no target kernels; run 'make deps'" >&2; exit 2; }
+
+# Select cases: every *.sh in the directory, filtered by the patterns.
+cases=()
+for path in "$cases_dir"/*.sh; do
+	[ -e "$path" ] || continue
+	name=$(basename "$path" .sh)
+	if [ ${#patterns[@]} -eq 0 ]; then
+		cases+=("$path")
+		continue
+	fi
+	for p in "${patterns[@]}"; do
+		# shellcheck disable=SC2053 # the pattern is a glob on purpose
+		if [[ $name == $p || $name == $p-* ]]; then
+			cases+=("$path")
+			break
+		fi
+	done
+done
+if [ ${#patterns[@]} -gt 0 ] && [ ${#cases[@]} -eq 0 ]; then
+	echo "vm: no case matches: ${patterns[*]} (in $cases_dir)" >&2
+	exit 2
+fi
+
+accel=$("$here/accel.sh")
+mem=${XT_MEM:-2048}
+smp=${XT_SMP:-2}
+case_timeout=${XT_CASE_TIMEOUT:-120}
+# The whole boot's limit: boot allowance plus every case's own limit
+# (XT_LIMIT overrides it).
+limit=90
+for c in ${cases[@]+"${cases[@]}"}; do
+	t=$(sed -n 's/^# *xt-timeout: *\([0-9][0-9]*\).*/\1/p' "$c" | head -n 1)
+	limit=$((limit + ${t:-$case_timeout} + 15))
+done
+limit=${XT_LIMIT:-$limit}
+
+# boot RELEASE: one VM run; leaves OUT/RELEASE/{console.log,results.tap,qemu.rc}.
+boot() {
+	local release=$1 dir=$out/$1 initrd=$build/vm/initrd-$1.cpio.gz
+	local vmlinuz=/boot/vmlinuz-$1 mods=() rc=0 start
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	if [ ! -f "$initrd" ] || [ "$initrd" -ot "$here/init" ] || [ "$initrd" -ot "$here/mkinitramfs.sh" ]; then
+		"$here/mkinitramfs.sh" "$release" "$initrd"
+	fi
+	if [ ${#modules[@]} -gt 0 ]; then
+		mods=("${modules[@]}")
+	else
+		for ko in "$build/modules/$release"/*.ko; do
+			[ -e "$ko" ] && mods+=("$ko")
+		done
+	fi
+	{
+		echo "XT_TOP=$(printf %q "$top")"
+		echo "XT_BUILD=$(printf %q "$build")"
+		echo "XT_KVER=$(printf %q "$release")"
+		echo "XT_MODULES=$(printf %q "${mods[*]-}")"
+		echo "XT_CASES=$(printf %q "${cases[*]-}")"
+		echo "XT_CASE_TIMEOUT=$case_timeout"
+	} >"$dir/plan.env"
+	start=$(date +%s.%N)
+	timeout -k 5 "$limit" qemu-system-x86_64 \
+		-machine q35,accel="$accel" -cpu max -smp "$smp" -m "$mem" \
+		-nodefaults -no-reboot -display none \
+		-bios /usr/share/qemu/qboot.rom \
+		-serial file:"$dir/console.log" \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
+		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
+		-fsdev local,id=xtout,path="$dir",security_model=none,multidevs=remap \
+		-device virtio-9p-pci,fsdev=xtout,mount_tag=xtout \
+		-kernel "$vmlinuz" -initrd "$initrd" \
+		-append "console=ttyS0 loglevel=5 printk.time=1 panic=-1 oops=panic xt.stage2=$here/guest.sh" \
+		>"$dir/qemu.out" 2>&1 || rc=$?
+	echo "$rc" >"$dir/qemu.rc"
+	echo "$(date +%s.%N) $start" | awk '{ printf "%.1f\n", $1 - $2 }' >"$dir/seconds"
+}
+
+# report RELEASE: print this kernel's TAP lines; add failures for a crash, a
+# hang, a case with no result, or a warning class anywhere on the console.
+report() {
+	local release=$1 dir=$out/$1 rc line c name
+	if [ ! -f "$dir/qemu.rc" ]; then
+		tap_line "not ok" "$release: guest finished # VM setup failed before boot"
+		return 0
+	fi
+	rc=$(cat "$dir/qemu.rc")
+	echo "# $release: $(cat "$dir/seconds") s under $accel, console: $dir/console.log"
+	touch "$dir/results.tap"
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) tap_line ok "$release: ${line#ok - }" ;;
+		"not ok - "*) tap_line "not ok" "$release: ${line#not ok - }" ;;
+		*) echo "$line" ;;
+		esac
+	done <"$dir/results.tap"
+	for c in ${cases[@]+"${cases[@]}"}; do
+		name=$(basename "$c" .sh)
+		grep -Eq "^(not )?ok - $name( |\$)" "$dir/results.tap" ||
+			tap_line "not ok" "$release: $name # no result"
+	done
+	local patterns
+	patterns=$(grep -Ev '^#|^$' "$here/warning-classes.txt")
+	if grep -Eq -e "$patterns" "$dir/console.log" 2>/dev/null; then
+		tap_line "not ok" "$release: console clean # kernel warning on the console"
+		grep -E -e "$patterns" "$dir/console.log" | head -n 5 | sed 's/^/#   /'
+	else
+		tap_line ok "$release: console clean"
+	fi
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		tap_line "not ok" "$release: guest finished # hung: killed after ${limit}s"
+	elif [ $((rc & 1)) -eq 0 ]; then
+		tap_line "not ok" "$release: guest finished # crashed: no exit code (qemu status $rc)"
+	elif ! grep -q '^done ' "$dir/status" 2>/dev/null; then
+		tap_line "not ok" "$release: guest finished # exit code $((rc >> 1)) without a status"
+	else
+		tap_line ok "$release: guest finished"
+		return 0
+	fi
+	tail -n 30 "$dir/console.log" | sed 's/^/#   /'
+	[ -s "$dir/qemu.out" ] && sed 's/^/#   qemu: /' "$dir/qemu.out"
+	return 0
+}
+
+n=0 passed=0 failed=0
+tap_line() {
+	n=$((n + 1))
+	if [ "$1" = ok ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+	echo "$1 $n - $2"
+}
+
+jobs=${XT_JOBS:-$(($(nproc) / smp))}
+[ "$jobs" -ge 1 ] || jobs=1
+running=0
+for release in "${kernels[@]}"; do
+	[ -f "/boot/vmlinuz-$release" ] || { echo "vm: no /boot/vmlinuz-$release" >&2; exit 2; }
+	boot "$release" &
+	running=$((running + 1))
+	if [ "$running" -ge "$jobs" ]; then
+		wait -n || true
+		running=$((running - 1))
+	fi
+done
+wait
+for release in "${kernels[@]}"; do
+	report "$release"
+done
+echo "1..$n"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

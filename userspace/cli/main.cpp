@@ -1,0 +1,56 @@
+// xloop: attach, detach and list loop devices, make, check and read minix
+// filesystems.  This file is the edge: it parses the command line, runs the
+// chosen command, and maps its outcome to an exit status.
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+
+namespace
+{
+
+int usage_error(const CLI::App &command, const std::string &what, int status)
+{
+	std::string name = command.get_parent() ? "xloop " + command.get_name() : "xloop";
+	fmt::print(stderr, "{}: {}\nTry '{} --help' for more information.\n", name, what, name);
+	return status;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	using namespace xloop::cli;
+
+	CLI::App app{"xloop: loop devices and minix filesystems", "xloop"};
+	app.set_version_flag("-V,--version", "xloop " XLOOP_VERSION);
+	app.require_subcommand(1);
+
+	std::map<const CLI::App *, Action> actions;
+	std::map<const CLI::App *, int> usage_exits;
+	for (const CommandSpec &spec : command_table()) {
+		CLI::App *command = app.add_subcommand(spec.name, spec.help);
+		spec.setup(*command, actions[command]);
+		usage_exits[command] = spec.usage_exit;
+	}
+
+	try {
+		app.parse(argc, argv);
+	} catch (const CLI::CallForHelp &e) {
+		return app.exit(e);
+	} catch (const CLI::CallForAllHelp &e) {
+		return app.exit(e);
+	} catch (const CLI::CallForVersion &e) {
+		return app.exit(e);
+	} catch (const CLI::ParseError &e) {
+		for (const CLI::App *command : app.get_subcommands())
+			return usage_error(*command, e.what(), usage_exits[command]);
+		return usage_error(app, e.what(), 1);
+	}
+
+	const CLI::App *command = app.get_subcommands().front();
+	return actions[command]();
+}
