@@ -12,8 +12,11 @@ out=/xt-out
 # shellcheck source=/dev/null
 . "$out/plan.env"
 
-mount -t tmpfs -o mode=1777 tmpfs /tmp
-mount -t tmpfs -o mode=0755 tmpfs /run
+# Fresh /tmp and /run, unless the checkout itself lives there (CI may clone
+# into /tmp): the overlay already makes them writable without touching the host.
+under() { case "$XT_TOP/" in "$1"/*) return 0 ;; esac; case "$XT_BUILD/" in "$1"/*) return 0 ;; esac; return 1; }
+under /tmp || mount -t tmpfs -o mode=1777 tmpfs /tmp
+under /run || mount -t tmpfs -o mode=0755 tmpfs /run
 mkdir -p /dev/pts /dev/shm /run/lock
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
