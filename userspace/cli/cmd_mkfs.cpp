@@ -1,0 +1,127 @@
+// xloop mkfs: make a Minix filesystem, as mkfs.minix does (same options,
+// geometry, output and exit codes: 0, 8 operational error, 16 usage), but
+// refusing to overwrite an existing filesystem without --force.
+#include <blkid/blkid.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/minix_commands.hpp"
+#include "minix/mkfs.hpp"
+
+namespace xloop::cli
+{
+
+namespace
+{
+
+constexpr int kMkfsError = 8;
+
+struct MkfsArgs {
+	bool v1 = false, v2 = false, v3 = false, force = false;
+	unsigned name_len = 0;
+	uint64_t inodes = 0;
+	uint32_t block_size = 1024;
+	std::string target;
+	uint64_t blocks = 0;
+};
+
+struct ProbeDeleter {
+	void operator()(blkid_probe pr) const { blkid_free_probe(pr); }
+};
+
+// What libblkid finds on the target ("minix", "ext4", "dos" partition
+// table...), or an empty string.
+std::string existing_signature(const std::string &path)
+{
+	std::unique_ptr<blkid_struct_probe, ProbeDeleter> pr(
+	        blkid_new_probe_from_filename(path.c_str()));
+	if (!pr)
+		return {};
+	blkid_probe_enable_superblocks(pr.get(), 1);
+	blkid_probe_set_superblocks_flags(pr.get(), BLKID_SUBLKS_TYPE);
+	blkid_probe_enable_partitions(pr.get(), 1);
+	int rc = blkid_do_safeprobe(pr.get());
+	if (rc == -2)
+		return "more than one signature";
+	if (rc != 0)
+		return {};
+	const char *value = nullptr;
+	if (blkid_probe_lookup_value(pr.get(), "TYPE", &value, nullptr) == 0 && value)
+		return fmt::format("a {} filesystem", value);
+	if (blkid_probe_lookup_value(pr.get(), "PTTYPE", &value, nullptr) == 0 && value)
+		return fmt::format("a {} partition table", value);
+	return {};
+}
+
+int run_mkfs(const MkfsArgs &args)
+{
+	minix::MkfsOptions opts;
+	if (args.v1 + args.v2 + args.v3 > 1) {
+		fmt::print(stderr, "xloop mkfs: -1, -2 and -3 are mutually exclusive\n");
+		return 16;
+	}
+	opts.version = args.v3   ? minix::Version::v3
+	               : args.v2 ? minix::Version::v2
+	                         : minix::Version::v1;
+	opts.name_len = args.name_len;
+	opts.inodes = args.inodes;
+	opts.block_size = args.block_size;
+	opts.blocks = args.blocks;
+	opts.time = static_cast<uint32_t>(std::time(nullptr));
+	opts.uid = minix::low_uid(getuid());
+	opts.gid = opts.uid ? minix::low_uid(getgid()) : 0;
+
+	if (!args.force) {
+		std::string found = existing_signature(args.target);
+		if (!found.empty()) {
+			fmt::print(stderr, "xloop: {}: contains {}; use --force to overwrite it\n",
+			           args.target, found);
+			return kMkfsError;
+		}
+	}
+	Result<minix::FileDevice> dev =
+	        minix::FileDevice::open(args.target, minix::FileDevice::Mode::exclusive);
+	if (!dev) {
+		print_error(dev.error());
+		return kMkfsError;
+	}
+	Result<minix::Superblock> sb = minix::plan_filesystem(opts, dev->size());
+	if (!sb) {
+		print_error(sb.error().within(args.target));
+		return kMkfsError;
+	}
+	if (Status st = minix::make_filesystem(*dev, *sb, opts); !st) {
+		print_error(st.error());
+		return kMkfsError;
+	}
+	fmt::print("{} inodes\n{} blocks\nFirstdatazone={} ({})\nZonesize={}\nMaxsize={}\n\n",
+	           sb->ninodes, sb->nzones, sb->first_data_zone, sb->norm_first_zone(),
+	           sb->block_size, sb->max_size);
+	return 0;
+}
+
+} // namespace
+
+void setup_mkfs(CLI::App &cmd, Action &action)
+{
+	auto args = std::make_shared<MkfsArgs>();
+	cmd.add_flag("-1", args->v1, "Minix V1 (the default)");
+	cmd.add_flag("-2", args->v2, "Minix V2");
+	cmd.add_flag("-3", args->v3, "Minix V3");
+	cmd.add_option("-n,--namelength", args->name_len,
+	               "maximum file name length: 14 or 30 (V1/V2), 60 (V3)");
+	cmd.add_option("-i,--inodes", args->inodes, "number of inodes");
+	cmd.add_option("--block-size", args->block_size, "block size for V3: 1024, 2048 or 4096")
+	        ->check(CLI::IsMember({1024, 2048, 4096}));
+	cmd.add_flag("--force", args->force, "overwrite an existing filesystem or partition table");
+	cmd.add_option("target", args->target, "image file or block device")->required();
+	cmd.add_option("blocks", args->blocks,
+	               "size in filesystem blocks (default: the whole target)");
+	action = [args] { return run_mkfs(*args); };
+}
+
+} // namespace xloop::cli

@@ -1,0 +1,43 @@
+// Setup functions of the Minix filesystem commands (one cmd_<name>.cpp each),
+// and the small helpers they share: messages and opening an image.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "cli/commands.hpp"
+#include "common/result.hpp"
+#include "minix/file_device.hpp"
+#include "minix/filesystem.hpp"
+
+namespace xloop::cli
+{
+
+void setup_mkfs(CLI::App &command, Action &action);
+void setup_fsck(CLI::App &command, Action &action);
+void setup_ls(CLI::App &command, Action &action);
+void setup_cat(CLI::App &command, Action &action);
+void setup_get(CLI::App &command, Action &action);
+void setup_put(CLI::App &command, Action &action);
+void setup_mkdir(CLI::App &command, Action &action);
+void setup_rm(CLI::App &command, Action &action);
+void setup_stat(CLI::App &command, Action &action);
+void setup_inspect(CLI::App &command, Action &action);
+
+// "xloop: <error message>" on stderr.
+void print_error(const Error &error);
+
+// An image opened as a filesystem; the device outlives the filesystem.
+struct OpenImage {
+	std::unique_ptr<minix::FileDevice> device;
+	std::unique_ptr<minix::Filesystem> fs;
+};
+
+// Opens IMAGE read-only or read-write; errors name the image.  Writers get
+// the caller's uid/gid and the current time for new inodes.
+Result<OpenImage> open_image(const std::string &path, bool writable);
+
+// Closes a written image: writes back every dirty block, then syncs.
+int finish_write(OpenImage &image, const std::string &path);
+
+} // namespace xloop::cli

@@ -1,0 +1,176 @@
+#include "minix/mkfs.hpp"
+
+#include <minix_format.h>
+
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "minix/endian.hpp"
+#include "minix/inode.hpp"
+
+namespace xloop::minix
+{
+
+namespace
+{
+
+uint64_t div_up(uint64_t a, uint64_t b)
+{
+	return (a + b - 1) / b;
+}
+
+Error usage(std::string detail)
+{
+	return Error(EINVAL, "", std::move(detail));
+}
+
+void set_bit(std::vector<uint8_t> &map, uint64_t bit, bool on)
+{
+	uint8_t mask = static_cast<uint8_t>(1u << (bit % 8));
+	if (on)
+		map[bit / 8] |= mask;
+	else
+		map[bit / 8] &= static_cast<uint8_t>(~mask);
+}
+
+} // namespace
+
+Result<Superblock> plan_filesystem(const MkfsOptions &opts, uint64_t device_bytes)
+{
+	Superblock sb;
+	sb.version = opts.version;
+	unsigned name_len = opts.name_len;
+	if (opts.version == Version::v3) {
+		if (name_len == 0)
+			name_len = XMINIX_V3_NAME_LEN;
+		if (name_len != XMINIX_V3_NAME_LEN)
+			return usage(fmt::format("unsupported name length: {}", name_len));
+		if (opts.block_size != 1024 && opts.block_size != 2048 && opts.block_size != 4096)
+			return usage(fmt::format("unsupported block size: {}", opts.block_size));
+		sb.block_size = opts.block_size;
+	} else {
+		if (name_len == 0)
+			name_len = XMINIX_NAME_LEN_LONG;
+		if (name_len != XMINIX_NAME_LEN_SHORT && name_len != XMINIX_NAME_LEN_LONG)
+			return usage(fmt::format("unsupported name length: {}", name_len));
+		if (opts.block_size != 1024)
+			return usage(fmt::format("block size {} needs -3 (V1 and V2 use 1024)",
+			                         opts.block_size));
+		sb.block_size = 1024;
+	}
+	sb.magic = magic_for(opts.version, name_len);
+
+	uint64_t available = device_bytes / sb.block_size;
+	uint64_t blocks = opts.blocks ? opts.blocks : available;
+	if (blocks > available)
+		return usage(fmt::format("requested blocks ({}) exceeds available ({}) blocks",
+		                         blocks, available));
+	if (blocks < 10)
+		return usage("number of blocks too small");
+	if (opts.version == Version::v1 && blocks > XMINIX_V1_MAX_ZONES)
+		blocks = XMINIX_V1_MAX_ZONES;
+	uint64_t bits = uint64_t{sb.block_size} * 8;
+	uint64_t max_blocks = 4 + (uint64_t{65535} - 4) * bits;
+	if (blocks > max_blocks)
+		blocks = max_blocks;
+
+	uint64_t inodes = opts.inodes;
+	if (!inodes) {
+		if (blocks > 2048 * 1024)
+			inodes = blocks / 16;
+		else if (blocks > 512 * 1024)
+			inodes = blocks / 8;
+		else
+			inodes = blocks / 3;
+	}
+	uint64_t ipb = sb.block_size / (opts.version == Version::v1 ? 32 : 64);
+	inodes = div_up(inodes, ipb) * ipb;
+	if (opts.version != Version::v3 && inodes > XMINIX_MAX_INODES_16)
+		inodes = XMINIX_MAX_INODES_16;
+	if (inodes >= UINT32_MAX)
+		return usage(fmt::format("too many inodes: {}", inodes));
+
+	uint64_t inode_blocks = div_up(inodes, ipb);
+	uint64_t imap = div_up(inodes + 1, bits);
+	uint64_t meta = 1 + imap + inode_blocks;
+	uint64_t zmap = blocks > meta ? div_up(blocks - meta, bits + 1) : 1;
+	uint64_t first = 2 + imap + zmap + inode_blocks;
+	if (first > XMINIX_MAX_FIRSTDATAZONE)
+		return usage(fmt::format("First data block at {}, which is too far (max {}).\n"
+		                         "Try specifying fewer inodes by passing --inodes <num>",
+		                         first, XMINIX_MAX_FIRSTDATAZONE));
+	if (first >= blocks)
+		return usage(
+		        fmt::format("{} inodes leave no data zones in {} blocks", inodes, blocks));
+
+	sb.ninodes = static_cast<uint32_t>(inodes);
+	sb.nzones = static_cast<uint32_t>(blocks);
+	sb.imap_blocks = static_cast<uint16_t>(imap);
+	sb.zmap_blocks = static_cast<uint16_t>(zmap);
+	sb.first_data_zone = static_cast<uint16_t>(first);
+	sb.log_zone_size = 0;
+	sb.max_size = opts.version == Version::v1 ? XMINIX_V1_MAX_SIZE : XMINIX_V2_MAX_SIZE;
+	sb.state = opts.version == Version::v3 ? 0 : kStateValid;
+	return sb;
+}
+
+Status make_filesystem(BlockDevice &dev, const Superblock &sb, const MkfsOptions &opts)
+{
+	const uint64_t bs = sb.block_size;
+	std::vector<uint8_t> boot(XMINIX_BOOT_CLEAR_BYTES, 0);
+	if (Status st = dev.write(0, boot); !st)
+		return st;
+	std::vector<uint8_t> super(kSuperSize, 0);
+	encode_superblock(sb, super);
+	if (Status st = dev.write(kSuperOffset, super); !st)
+		return st;
+
+	// Bitmaps and inode table are contiguous from block 2: build them in one
+	// buffer.  Maps start all-ones (padding bits stay set), then the real
+	// inodes and zones are cleared and the root's inode and zone marked.
+	uint64_t imap_bytes = sb.imap_blocks * bs, zmap_bytes = sb.zmap_blocks * bs;
+	uint64_t table_bytes = uint64_t{sb.inode_table_blocks()} * bs;
+	std::vector<uint8_t> meta(imap_bytes + zmap_bytes + table_bytes, 0);
+	std::vector<uint8_t> imap(imap_bytes, 0xff), zmap(zmap_bytes, 0xff);
+	for (uint64_t i = 1; i <= sb.ninodes; i++)
+		set_bit(imap, i, false);
+	for (uint64_t z = 1; z <= sb.data_zones(); z++)
+		set_bit(zmap, z, false);
+	set_bit(imap, kRootIno, true);
+	set_bit(zmap, 1, true);
+	std::copy(imap.begin(), imap.end(), meta.begin());
+	std::copy(zmap.begin(), zmap.end(), meta.begin() + static_cast<std::ptrdiff_t>(imap_bytes));
+
+	const unsigned dirent = sb.dirent_size();
+	Inode root;
+	root.mode = S_IFDIR | 0755;
+	root.nlinks = 2;
+	root.uid = opts.uid;
+	root.gid = low_gid(sb.version, opts.gid);
+	root.size = 2 * dirent;
+	root.atime = root.mtime = root.ctime = opts.time;
+	root.zone[0] = sb.first_data_zone;
+	encode_inode(sb.version, root, &meta[imap_bytes + zmap_bytes]);
+	if (Status st = dev.write(2 * bs, meta); !st)
+		return st;
+
+	std::vector<uint8_t> dir(bs, 0);
+	const unsigned w = sb.ino_width();
+	auto put_ino = [&](uint8_t *p, uint32_t ino) {
+		if (w == 4)
+			put_le32(p, ino);
+		else
+			put_le16(p, static_cast<uint16_t>(ino));
+	};
+	put_ino(&dir[0], kRootIno);
+	dir[w] = '.';
+	put_ino(&dir[dirent], kRootIno);
+	dir[dirent + w] = '.';
+	dir[dirent + w + 1] = '.';
+	if (Status st = dev.write(uint64_t{sb.first_data_zone} * bs, dir); !st)
+		return st;
+	return dev.flush();
+}
+
+} // namespace xloop::minix
