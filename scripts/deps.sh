@@ -16,6 +16,8 @@ packages=(
 	libgtest-dev libgmock-dev libbenchmark-dev
 	# kernel module build and lint
 	sparse linux-source-6.1 xz-utils kmod shellcheck clang-format
+	# 32-bit test helper (the loop driver's compat ioctl path)
+	gcc-multilib
 	# target kernels: Debian's 6.1 LTS and 6.12 LTS
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64

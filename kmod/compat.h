@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xloop: every difference between the kernel APIs of the target kernels
+ * (Debian 6.1 and 6.12) lives here, as static inline wrappers, so that the
+ * rest of the driver is free of version conditionals.
+ *
+ * Where Debian's 6.1 carries a backport (kiocb_start_write, ITER_SOURCE,
+ * timer_shutdown_sync) both kernels share the call and nothing is needed.
+ */
+#ifndef XLOOP_COMPAT_H
+#define XLOOP_COMPAT_H
+
+#include <linux/blk-mq.h>
+#include <linux/blkdev.h>
+#include <linux/version.h>
+
+/* The largest request, in sectors: loop's historic 2560 (1.25 MiB). */
+#define XLOOP_MAX_HW_SECTORS 2560u
+
+/* The queue limits xloop manages, applied in one go. */
+struct xloop_limits {
+	unsigned int block_size;	/* logical = physical = io_min */
+	bool write_cache;
+	bool rotational;
+	unsigned int max_discard_sectors;
+	unsigned int max_write_zeroes_sectors;
+	unsigned int discard_granularity;
+};
+
+#if KERNEL_VERSION(6, 5, 0) <= LINUX_VERSION_CODE
+/* 6.5: block_device_operations take a blk_mode_t; open gets the gendisk. */
+#define xloop_mode_t blk_mode_t
+#define XLOOP_MODE_WRITE	BLK_OPEN_WRITE
+#define XLOOP_MODE_EXCL		BLK_OPEN_EXCL
+
+int xloop_open(struct gendisk *disk, xloop_mode_t mode);
+void xloop_release(struct gendisk *disk);
+
+static inline int xloop_bdops_open(struct gendisk *disk, blk_mode_t mode)
+{
+	return xloop_open(disk, mode);
+}
+
+static inline void xloop_bdops_release(struct gendisk *disk)
+{
+	xloop_release(disk);
+}
+
+static inline int xloop_prepare_to_claim(struct block_device *bdev,
+					 void *holder)
+{
+	return bd_prepare_to_claim(bdev, holder, NULL);
+}
+#else
+#define xloop_mode_t fmode_t
+#define XLOOP_MODE_WRITE	FMODE_WRITE
+#define XLOOP_MODE_EXCL		FMODE_EXCL
+
+int xloop_open(struct gendisk *disk, xloop_mode_t mode);
+void xloop_release(struct gendisk *disk);
+
+static inline int xloop_bdops_open(struct block_device *bdev, fmode_t mode)
+{
+	return xloop_open(bdev->bd_disk, mode);
+}
+
+static inline void xloop_bdops_release(struct gendisk *disk, fmode_t mode)
+{
+	xloop_release(disk);
+}
+
+static inline int xloop_prepare_to_claim(struct block_device *bdev,
+					 void *holder)
+{
+	return bd_prepare_to_claim(bdev, holder);
+}
+#endif
+
+#if KERNEL_VERSION(6, 11, 0) <= LINUX_VERSION_CODE
+/* 6.9-6.11: queue limits are set through struct queue_limits only. */
+static inline struct gendisk *xloop_alloc_disk(struct blk_mq_tag_set *set,
+					       void *queuedata)
+{
+	struct queue_limits lim = {
+		.max_hw_sectors = XLOOP_MAX_HW_SECTORS,
+	};
+
+	return blk_mq_alloc_disk(set, &lim, queuedata);
+}
+
+static inline int xloop_apply_limits(struct request_queue *q,
+				     const struct xloop_limits *l)
+{
+	struct queue_limits lim = queue_limits_start_update(q);
+
+	lim.logical_block_size = l->block_size;
+	lim.physical_block_size = l->block_size;
+	lim.io_min = l->block_size;
+	lim.features &= ~(BLK_FEAT_WRITE_CACHE | BLK_FEAT_ROTATIONAL);
+	if (l->write_cache)
+		lim.features |= BLK_FEAT_WRITE_CACHE;
+	if (l->rotational)
+		lim.features |= BLK_FEAT_ROTATIONAL;
+	lim.max_hw_discard_sectors = l->max_discard_sectors;
+	lim.max_write_zeroes_sectors = l->max_write_zeroes_sectors;
+	lim.discard_granularity = l->max_discard_sectors ?
+				  l->discard_granularity : 0;
+	return queue_limits_commit_update(q, &lim);
+}
+
+/* 6.12: no events argument, and no partition rescan is scheduled. */
+static inline void xloop_media_change(struct gendisk *disk)
+{
+	disk_force_media_change(disk);
+}
+#else
+static inline struct gendisk *xloop_alloc_disk(struct blk_mq_tag_set *set,
+					       void *queuedata)
+{
+	struct gendisk *disk = blk_mq_alloc_disk(set, queuedata);
+
+	if (!IS_ERR(disk))
+		blk_queue_max_hw_sectors(disk->queue, XLOOP_MAX_HW_SECTORS);
+	return disk;
+}
+
+static inline int xloop_apply_limits(struct request_queue *q,
+				     const struct xloop_limits *l)
+{
+	blk_queue_logical_block_size(q, l->block_size);
+	blk_queue_physical_block_size(q, l->block_size);
+	blk_queue_io_min(q, l->block_size);
+	blk_queue_write_cache(q, l->write_cache, false);
+	if (l->rotational)
+		blk_queue_flag_clear(QUEUE_FLAG_NONROT, q);
+	else
+		blk_queue_flag_set(QUEUE_FLAG_NONROT, q);
+	blk_queue_max_discard_sectors(q, l->max_discard_sectors);
+	q->limits.discard_granularity = l->max_discard_sectors ?
+					l->discard_granularity : 0;
+	blk_queue_max_write_zeroes_sectors(q, l->max_write_zeroes_sectors);
+	return 0;
+}
+
+/*
+ * 6.1 also schedules a partition rescan at the next open; 6.12 does not,
+ * and xloop follows 6.12 (partitions change only when asked for).
+ */
+static inline void xloop_media_change(struct gendisk *disk)
+{
+	disk_force_media_change(disk, DISK_EVENT_MEDIA_CHANGE);
+	clear_bit(GD_NEED_PART_SCAN, &disk->state);
+}
+#endif
+
+#endif /* XLOOP_COMPAT_H */

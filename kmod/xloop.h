@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xloop: internal definitions shared by the driver's files.
+ *
+ * One xloop_device per /dev/xloopN (or /dev/loopN in drop-in mode).  Its
+ * state follows the 6.12 loop driver: unbound -> bound -> rundown (detach
+ * pending, new opens fail with ENXIO) -> unbound, or unbound -> deleting.
+ */
+#ifndef XLOOP_H
+#define XLOOP_H
+
+#include <linux/blk-mq.h>
+#include <linux/blkdev.h>
+#include <linux/fs.h>
+#include <linux/loop.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/uio.h>
+#include <linux/workqueue.h>
+
+#include "compat.h"
+
+enum xloop_state {
+	XLOOP_UNBOUND,
+	XLOOP_BOUND,
+	XLOOP_RUNDOWN,
+	XLOOP_DELETING,
+};
+
+struct xloop_device {
+	int number;
+	enum xloop_state state;		/* written under @mutex */
+	int flags;			/* LO_FLAGS_* */
+	loff_t offset;
+	loff_t sizelimit;
+	char file_name[LO_NAME_SIZE];
+
+	struct file *backing;		/* swapped under @lock and a frozen queue */
+	gfp_t old_gfp_mask;
+	bool use_dio;			/* reads/writes go O_DIRECT to @backing */
+	bool sysfs_group;		/* the loop/ group exists */
+	bool visible;			/* found by GET_FREE/REMOVE; under xloop_ctl_mutex */
+	struct xloop_limits limits;
+
+	spinlock_t lock;		/* protects @backing for sysfs and chain walks */
+	struct mutex mutex;		/* serialises ioctls, open and teardown */
+	struct gendisk *disk;
+	struct blk_mq_tag_set tag_set;
+};
+
+/* Per-request state, allocated by blk-mq behind each request. */
+struct xloop_cmd {
+	struct work_struct work;
+	struct kiocb iocb;
+	struct bio_vec *bvec;		/* our copy for multi-bio requests */
+	struct bio_vec *iter_bvec;	/* first bvec of the request's data */
+	unsigned int nr_bvec;
+	unsigned int iter_offset;
+	unsigned int done;		/* bytes transferred so far */
+	atomic_t ref;
+	long ret;
+	blk_status_t status;		/* final status for the completion */
+	bool nowait;			/* the current attempt is IOCB_NOWAIT */
+	bool dio;			/* the current attempt is IOCB_DIRECT */
+};
+
+/* Module parameters and global state (xloop_main.c). */
+extern bool xloop_drop_in;
+extern int xloop_part_shift;
+extern int xloop_major;
+extern struct mutex xloop_ctl_mutex;
+extern struct mutex xloop_validate_mutex;
+
+static inline struct xloop_device *xloop_from_disk(struct gendisk *disk)
+{
+	return disk->private_data;
+}
+
+static inline struct block_device *xloop_bdev(struct xloop_device *lo)
+{
+	return lo->disk->part0;
+}
+
+/* xloop_main.c: devices */
+int xloop_add(int index);
+int xloop_remove_index(int index);
+int xloop_get_free(void);
+struct xloop_device *xloop_lookup(int index);
+int xloop_open(struct gendisk *disk, xloop_mode_t mode);
+void xloop_release(struct gendisk *disk);
+void xloop_free_disk(struct gendisk *disk);
+bool xloop_is_xloop_disk(struct gendisk *disk);
+extern const struct block_device_operations xloop_fops;
+
+/* xloop_control.c: /dev/xloop-control */
+int xloop_control_register(void);
+void xloop_control_unregister(void);
+
+/* xloop_ioctl.c: the loop ioctls and the state changes behind them */
+int xloop_ioctl(struct block_device *bdev, xloop_mode_t mode,
+		unsigned int cmd, unsigned long arg);
+int xloop_compat_ioctl(struct block_device *bdev, xloop_mode_t mode,
+		       unsigned int cmd, unsigned long arg);
+void xloop_teardown(struct xloop_device *lo);
+
+/* xloop_chain.c: backing file checks and recursion through loop devices */
+int xloop_check_backing_file(struct file *file);
+int xloop_validate_chain(struct xloop_device *lo, struct file *file,
+			 struct block_device *bdev);
+
+/* xloop_io.c: the request path */
+extern const struct blk_mq_ops xloop_mq_ops;
+int xloop_io_init(void);
+void xloop_io_exit(void);
+
+/* xloop_sysfs.c: the loop/ attribute group */
+void xloop_sysfs_add(struct xloop_device *lo);
+void xloop_sysfs_remove(struct xloop_device *lo);
+
+#endif /* XLOOP_H */

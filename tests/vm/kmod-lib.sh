@@ -1,0 +1,89 @@
+# shellcheck shell=bash
+# Helpers for the xloop.ko VM cases (tests/vm/cases/1xx-*.sh), sourced after
+# $XT_LIB.  The harness loads xloop.ko with default parameters before the
+# cases; a case that needs other parameters reloads it with xl_reload and
+# calls xl_restore (via xl_restore_on_exit) so the next case finds the
+# default load again.
+
+XL_KO=$XT_MODDIR/xloop.ko
+export XL_PROBE=$XT_BUILD/xloop_probe XL_PROBE32=$XT_BUILD/xloop_probe32
+
+# xl_unload: remove xloop.ko (must succeed: no device may be left in use).
+xl_unload() {
+	if [ -d /sys/module/xloop ]; then
+		rmmod xloop || fail "rmmod xloop failed"
+	fi
+}
+
+# xl_reload [PARAM=VALUE]...: load xloop.ko afresh with these parameters.
+xl_reload() {
+	xl_unload
+	insmod "$XL_KO" "$@" || fail "insmod xloop $*"
+}
+
+# xl_restore: back to the harness's default load; no stock loop left loaded.
+xl_restore() {
+	grep -q '^loop ' /proc/modules && rmmod loop
+	xl_unload
+	insmod "$XL_KO"
+}
+
+xl_restore_on_exit() {
+	trap 'xl_restore' EXIT
+}
+
+# The guest has no /dev/fd: no process substitution in cases.
+
+# wait_for PATH: devtmpfs nodes appear asynchronously; wait up to 5 s.
+wait_for() {
+	local _
+	for _ in $(seq 50); do
+		[ -e "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# stock_loop_load [PARAM=VALUE]...: the oracle, loop.ko of this kernel.
+stock_loop_load() {
+	grep -q '^loop ' /proc/modules && rmmod loop
+	modprobe loop "$@" || fail "modprobe loop $*"
+}
+
+stock_loop_unload() {
+	rmmod loop || fail "rmmod loop failed (a stock device left in use?)"
+}
+
+# oracle_diff STOCK_OUT XLOOP_OUT: the two runs must print the same lines.
+# Lines tagged [6.12] hold behaviour that 6.12 changed; on 6.1 the stock
+# driver has the old behaviour, so there they are checked against 6.12's
+# values (expected in the file given as $3, if any) instead.
+oracle_diff() {
+	local stock=$1 ours=$2 expected=${3:-}
+	case $XT_KVER in
+	6.1.*)
+		grep -v '^\[6\.12\]' "$stock" >"$stock.cmp" || true
+		grep -v '^\[6\.12\]' "$ours" >"$ours.cmp" || true
+		if [ -n "$expected" ]; then
+			grep '^\[6\.12\]' "$ours" >"$ours.612" || true
+			diff -u "$expected" "$ours.612" ||
+				fail "xloop lacks the 6.12 behaviour on $XT_KVER"
+		fi
+		;;
+	*)
+		cp "$stock" "$stock.cmp"
+		cp "$ours" "$ours.cmp"
+		;;
+	esac
+	diff -u "$stock.cmp" "$ours.cmp" || fail "xloop.ko and loop.ko differ (- loop.ko, + xloop.ko)"
+	[ -s "$ours.cmp" ] || fail "no output to compare"
+}
+
+# no_device_bound PREFIX: no disk with this prefix has a backing file.
+no_device_bound() {
+	local d
+	for d in /sys/block/"$1"[0-9]*; do
+		[ -e "$d/loop/backing_file" ] && fail "$(basename "$d") still bound"
+	done
+	return 0
+}
