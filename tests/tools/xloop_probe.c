@@ -10,6 +10,8 @@
  *   xloop_probe stress CONTROL PREFIX DIR CYCLES PROCS
  *   xloop_probe attach CONTROL PREFIX FILE [ro|partscan|dio|autoclear]...
  *   xloop_probe detach DEVICE
+ *   xloop_probe changefd DEVICE FILE         LOOP_CHANGE_FD, prints the result
+ *   xloop_probe mbr FILE                     an MBR with one partition (1-3 MiB)
  *
  * CONTROL is the control device (/dev/loop-control, /dev/xloop-control),
  * PREFIX the disk name prefix (loop, xloop), DIR a scratch directory.
@@ -801,6 +803,21 @@ int main(int argc, char **argv)
 			die(argv[2]);
 		if (ioctl(fd, LOOP_CLR_FD, 0) < 0)
 			die("LOOP_CLR_FD");
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "mbr")) {
+		/* One Linux partition at 1 MiB, 2 MiB long. */
+		dir = ".";
+		write_mbr(argv[2]);
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "changefd")) {
+		int fd = open(argv[2], O_RDONLY);
+		int file = open(argv[3], O_RDONLY);
+
+		if (fd < 0 || file < 0)
+			die("open");
+		show("change_fd", ioctl(fd, LOOP_CHANGE_FD, file));
 		return 0;
 	}
 	if (argc < 5) {

@@ -21,9 +21,22 @@ xl_reload() {
 	insmod "$XL_KO" "$@" || fail "insmod xloop $*"
 }
 
+# xl_fresh: xloop.ko reloaded with default parameters (fresh devices).
+xl_fresh() {
+	xl_unload
+	insmod "$XL_KO" || fail "insmod xloop"
+}
+
 # xl_restore: back to the harness's default load; no stock loop left loaded.
+# After a failure it first detaches whatever the case left bound.
 xl_restore() {
-	grep -q '^loop ' /proc/modules && rmmod loop
+	local d
+	mount | awk '$1 ~ /^\/dev\/(x?loop|ram)/ { print $3 }' | xargs -r umount 2>/dev/null
+	for d in /sys/block/xloop* /sys/block/loop*; do
+		[ -e "$d/loop/backing_file" ] && "$XL_PROBE" detach "/dev/${d##*/}" 2>/dev/null
+	done
+	sleep 0.2
+	if grep -q '^loop ' /proc/modules; then rmmod loop; fi
 	xl_unload
 	insmod "$XL_KO"
 }
@@ -44,10 +57,10 @@ wait_for() {
 	return 1
 }
 
-# stock_loop_load [PARAM=VALUE]...: the oracle, loop.ko of this kernel.
+# stock_loop_load: the oracle, loop.ko of this kernel.
 stock_loop_load() {
-	grep -q '^loop ' /proc/modules && rmmod loop
-	modprobe loop "$@" || fail "modprobe loop $*"
+	if grep -q '^loop ' /proc/modules; then rmmod loop; fi
+	modprobe loop || fail "modprobe loop"
 }
 
 stock_loop_unload() {

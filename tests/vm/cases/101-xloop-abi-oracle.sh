@@ -16,7 +16,7 @@ run_both() { # PROBE TAG
 	"$probe" abi /dev/loop-control loop "$PWD/stock$tag" >"stock$tag.out" ||
 		fail "probe failed against loop.ko"
 	stock_loop_unload
-	xl_reload
+	xl_fresh
 	"$probe" abi /dev/xloop-control xloop "$PWD/xloop$tag" >"xloop$tag.out" ||
 		fail "probe failed against xloop.ko"
 	cat "xloop$tag.out"
