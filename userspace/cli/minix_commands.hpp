@@ -37,6 +37,20 @@ struct OpenImage {
 // the caller's uid/gid and the current time for new inodes.
 Result<OpenImage> open_image(const std::string &path, bool writable);
 
+// A path inside the image split into its directory's inode and last name
+// ("/a/b" -> inode of /a, "b").  The name is empty for "/".
+struct ParentAndName {
+	uint32_t dir;
+	std::string name;
+};
+Result<ParentAndName> resolve_parent(minix::Filesystem &fs, const std::string &path);
+
+// Copies a file of the image to a host descriptor (cat, get).
+Status copy_out(minix::Filesystem &fs, uint32_t ino, int fd, const std::string &what);
+
+// "drwxr-xr-x" for a mode.
+std::string mode_string(uint16_t mode);
+
 // Closes a written image: writes back every dirty block, then syncs.
 int finish_write(OpenImage &image, const std::string &path);
 

@@ -37,6 +37,63 @@ Result<OpenImage> open_image(const std::string &path, bool writable)
 	return image;
 }
 
+Result<ParentAndName> resolve_parent(minix::Filesystem &fs, const std::string &path)
+{
+	std::string trimmed = path;
+	while (trimmed.size() > 1 && trimmed.back() == '/')
+		trimmed.pop_back();
+	size_t slash = trimmed.rfind('/');
+	std::string dir = slash == std::string::npos ? "/" : trimmed.substr(0, slash + 1);
+	std::string name = slash == std::string::npos ? trimmed : trimmed.substr(slash + 1);
+	if (name == "/")
+		name.clear();
+	Result<uint32_t> ino = fs.resolve(dir);
+	if (!ino)
+		return ino.error();
+	return ParentAndName{*ino, name};
+}
+
+std::string mode_string(uint16_t mode)
+{
+	char type = '?';
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		type = '-';
+		break;
+	case S_IFDIR:
+		type = 'd';
+		break;
+	case S_IFLNK:
+		type = 'l';
+		break;
+	case S_IFCHR:
+		type = 'c';
+		break;
+	case S_IFBLK:
+		type = 'b';
+		break;
+	case S_IFIFO:
+		type = 'p';
+		break;
+	case S_IFSOCK:
+		type = 's';
+		break;
+	default:
+		break;
+	}
+	std::string s(1, type);
+	const char *rwx = "rwxrwxrwx";
+	for (int i = 0; i < 9; i++)
+		s += (mode & (0400 >> i)) ? rwx[i] : '-';
+	if (mode & S_ISUID)
+		s[3] = (mode & S_IXUSR) ? 's' : 'S';
+	if (mode & S_ISGID)
+		s[6] = (mode & S_IXGRP) ? 's' : 'S';
+	if (mode & S_ISVTX)
+		s[9] = (mode & S_IXOTH) ? 't' : 'T';
+	return s;
+}
+
 int finish_write(OpenImage &image, const std::string &path)
 {
 	if (Status st = image.fs->unmount(); !st) {

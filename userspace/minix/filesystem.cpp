@@ -991,6 +991,24 @@ Result<StatFs> Filesystem::statfs()
 	return s;
 }
 
+Result<Usage> Filesystem::usage()
+{
+	Usage u;
+	for (uint64_t i = 1; i <= sb_.ninodes; i++) {
+		Result<bool> used = imap_.test(i);
+		if (!used)
+			return used.error();
+		u.inodes_used += *used;
+	}
+	for (uint64_t z = 1; z <= sb_.data_zones(); z++) {
+		Result<bool> used = zmap_.test(z);
+		if (!used)
+			return used.error();
+		u.zones_used += *used;
+	}
+	return u;
+}
+
 Result<Inode> Filesystem::stat(uint32_t ino)
 {
 	return live_inode(ino);

@@ -54,6 +54,12 @@ struct SetAttr {
 	std::optional<int64_t> mtime;
 };
 
+// Inodes and data zones in use by the bitmaps (padding bits excluded).
+struct Usage {
+	uint64_t inodes_used = 0;
+	uint64_t zones_used = 0;
+};
+
 class Filesystem : private ZoneAllocator
 {
 public:
@@ -77,6 +83,7 @@ public:
 	Result<size_t> read(uint32_t ino, uint64_t offset, std::span<uint8_t> out);
 	Result<std::string> readlink(uint32_t ino);
 	Result<StatFs> statfs();
+	Result<Usage> usage();
 
 	// Namespace changes.  mode carries the permission bits; create and mknod
 	// take the file type in mode too (S_IFREG, S_IFCHR, S_IFIFO...).

@@ -1,0 +1,65 @@
+// xloop fsck: check a Minix filesystem as fsck.minix does, and more (see
+// minix/fsck.hpp).  Exit status as fsck.minix: 0 clean, 3 corrected, 4
+// uncorrected, 7 both, 8 operational error, 16 usage.
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/minix_commands.hpp"
+#include "minix/fsck.hpp"
+
+namespace xloop::cli
+{
+
+namespace
+{
+
+struct FsckArgs {
+	minix::FsckOptions opts;
+	std::string target;
+};
+
+int run_fsck(FsckArgs &args)
+{
+	using minix::FileDevice;
+	Result<FileDevice> dev =
+	        FileDevice::open(args.target, args.opts.repair ? FileDevice::Mode::exclusive
+	                                                       : FileDevice::Mode::read_only);
+	if (!dev) {
+		print_error(dev.error());
+		return 8;
+	}
+	if (args.opts.force)
+		fmt::print("Forcing filesystem check on {}.\n", args.target);
+	args.opts.print = [](const std::string &line) { fmt::print("{}\n", line); };
+	Result<minix::FsckResult> result = minix::fsck(*dev, args.opts);
+	if (!result) {
+		print_error(result.error().within(args.target));
+		return 8;
+	}
+	if (result->skipped) {
+		if (args.opts.repair)
+			fmt::print("{} is clean, no check.\n", args.target);
+		return 0;
+	}
+	if (result->changed)
+		fmt::print("----- FILE SYSTEM HAS BEEN CHANGED -----\n");
+	return result->exit_code;
+}
+
+} // namespace
+
+void setup_fsck(CLI::App &cmd, Action &action)
+{
+	auto args = std::make_shared<FsckArgs>();
+	cmd.add_flag("-a,--auto", args->opts.repair, "repair automatically");
+	cmd.add_flag("-f,--force", args->opts.force,
+	             "check even if the filesystem is marked clean");
+	cmd.add_flag("-l,--list", args->opts.list, "list all file names");
+	cmd.add_flag("-v,--verbose", args->opts.verbose, "print usage statistics");
+	cmd.add_flag("-s,--super", args->opts.super, "print superblock information");
+	cmd.add_option("target", args->target, "image file or block device")->required();
+	action = [args] { return run_fsck(*args); };
+}
+
+} // namespace xloop::cli

@@ -1,0 +1,104 @@
+// xloop ls IMAGE [PATH]: list a directory of an image without mounting it.
+#include <ctime>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/minix_commands.hpp"
+
+namespace xloop::cli
+{
+
+namespace
+{
+
+struct LsArgs {
+	std::string image;
+	std::string path = "/";
+	bool long_format = false;
+	bool all = false;
+};
+
+std::string format_time(uint32_t t)
+{
+	time_t tt = t;
+	struct tm tm {
+	};
+	gmtime_r(&tt, &tm);
+	char buf[32];
+	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M", &tm);
+	return buf;
+}
+
+int print_entry(minix::Filesystem &fs, uint32_t ino, const std::string &name, bool long_format)
+{
+	if (!long_format) {
+		fmt::print("{}\n", name);
+		return 0;
+	}
+	Result<minix::Inode> inode = fs.stat(ino);
+	if (!inode) {
+		print_error(inode.error().within(name));
+		return 1;
+	}
+	std::string size = inode->is_device() ? fmt::format("{}, {}", inode->zone[0] >> 8 & 0xff,
+	                                                    inode->zone[0] & 0xff)
+	                                      : std::to_string(inode->size);
+	std::string shown = name;
+	if (inode->is_symlink()) {
+		Result<std::string> target = fs.readlink(ino);
+		shown += " -> " + (target ? *target : std::string("?"));
+	}
+	fmt::print("{} {:3} {:5} {:5} {:>10} {} {}\n", mode_string(inode->mode), inode->nlinks,
+	           inode->uid, inode->gid, size, format_time(inode->mtime), shown);
+	return 0;
+}
+
+int run_ls(const LsArgs &args)
+{
+	Result<OpenImage> image = open_image(args.image, false);
+	if (!image) {
+		print_error(image.error());
+		return 1;
+	}
+	minix::Filesystem &fs = *image->fs;
+	Result<uint32_t> ino = fs.resolve(args.path);
+	if (!ino) {
+		print_error(ino.error().within(args.image));
+		return 1;
+	}
+	Result<minix::Inode> inode = fs.stat(*ino);
+	if (!inode) {
+		print_error(inode.error().within(args.image + ": " + args.path));
+		return 1;
+	}
+	if (!inode->is_dir())
+		return print_entry(fs, *ino, args.path, args.long_format);
+	Result<std::vector<minix::DirEntry>> entries = fs.readdir(*ino);
+	if (!entries) {
+		print_error(entries.error().within(args.image + ": " + args.path));
+		return 1;
+	}
+	int status = 0;
+	for (const minix::DirEntry &e : *entries) {
+		if (!args.all && (e.name == "." || e.name == ".."))
+			continue;
+		status |= print_entry(fs, e.ino, e.name, args.long_format);
+	}
+	return status;
+}
+
+} // namespace
+
+void setup_ls(CLI::App &cmd, Action &action)
+{
+	auto args = std::make_shared<LsArgs>();
+	cmd.add_flag("-l", args->long_format,
+	             "long format: mode, links, uid, gid, size, mtime (UTC), name");
+	cmd.add_flag("-a,--all", args->all, "include . and ..");
+	cmd.add_option("image", args->image, "image file or block device")->required();
+	cmd.add_option("path", args->path, "directory or file in the image (default /)");
+	action = [args] { return run_ls(*args); };
+}
+
+} // namespace xloop::cli

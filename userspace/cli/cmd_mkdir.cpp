@@ -1,0 +1,85 @@
+// xloop mkdir IMAGE PATH: make a directory in an image (-p: with parents).
+#include <memory>
+
+#include "cli/minix_commands.hpp"
+
+namespace xloop::cli
+{
+
+namespace
+{
+
+struct MkdirArgs {
+	std::string image, path;
+	bool parents = false;
+	std::string mode = "755";
+};
+
+int run_mkdir(const MkdirArgs &args)
+{
+	unsigned long mode = 0;
+	try {
+		size_t used = 0;
+		mode = std::stoul(args.mode, &used, 8);
+		if (used != args.mode.size() || mode > 07777)
+			throw std::invalid_argument("mode");
+	} catch (const std::exception &) {
+		print_error(Error(EINVAL, "--mode " + args.mode, "not an octal mode"));
+		return 1;
+	}
+	Result<OpenImage> image = open_image(args.image, true);
+	if (!image) {
+		print_error(image.error());
+		return 1;
+	}
+	minix::Filesystem &fs = *image->fs;
+	std::string where = args.image + ": " + args.path;
+	int status = 0;
+	if (args.parents) {
+		uint32_t dir = minix::kRootIno;
+		size_t pos = 0;
+		while (pos < args.path.size() && status == 0) {
+			size_t end = args.path.find('/', pos);
+			if (end == std::string::npos)
+				end = args.path.size();
+			std::string part = args.path.substr(pos, end - pos);
+			pos = end + 1;
+			if (part.empty() || part == ".")
+				continue;
+			Result<uint32_t> next = fs.lookup(dir, part);
+			if (!next && next.error().code() == ENOENT)
+				next = fs.mkdir(dir, part, static_cast<uint16_t>(mode));
+			if (!next) {
+				print_error(next.error().within(where));
+				status = 1;
+			} else {
+				dir = *next;
+			}
+		}
+	} else {
+		Result<ParentAndName> target = resolve_parent(fs, args.path);
+		Result<uint32_t> made =
+		        target ? fs.mkdir(target->dir, target->name, static_cast<uint16_t>(mode))
+		               : Result<uint32_t>(target.error());
+		if (!made) {
+			print_error(made.error().within(where));
+			status = 1;
+		}
+	}
+	return finish_write(*image, args.image) | status;
+}
+
+} // namespace
+
+void setup_mkdir(CLI::App &cmd, Action &action)
+{
+	auto args = std::make_shared<MkdirArgs>();
+	cmd.add_flag("-p,--parents", args->parents,
+	             "make parent directories as needed, no error if existing");
+	cmd.add_option("-m,--mode", args->mode, "permission bits in octal (default 755)");
+	cmd.add_option("image", args->image, "image file or block device")->required();
+	cmd.add_option("path", args->path, "directory to make")->required();
+	action = [args] { return run_mkdir(*args); };
+}
+
+} // namespace xloop::cli

@@ -1,0 +1,76 @@
+// xloop rm [-r] IMAGE PATH: remove a file, or with -r a directory tree.
+#include <memory>
+
+#include "cli/minix_commands.hpp"
+
+namespace xloop::cli
+{
+
+namespace
+{
+
+struct RmArgs {
+	std::string image, path;
+	bool recursive = false;
+};
+
+// Removes `name` in `dir`, descending into directories first.
+Status remove_tree(minix::Filesystem &fs, uint32_t dir, const std::string &name, bool recursive)
+{
+	Result<uint32_t> ino = fs.lookup(dir, name);
+	if (!ino)
+		return ino.error();
+	Result<minix::Inode> inode = fs.stat(*ino);
+	if (!inode)
+		return inode.error();
+	if (!inode->is_dir())
+		return fs.unlink(dir, name);
+	if (!recursive)
+		return Error(EISDIR, "", "is a directory (use -r)");
+	Result<std::vector<minix::DirEntry>> entries = fs.readdir(*ino);
+	if (!entries)
+		return entries.error();
+	for (const minix::DirEntry &e : *entries) {
+		if (e.name == "." || e.name == "..")
+			continue;
+		if (Status st = remove_tree(fs, *ino, e.name, true); !st)
+			return st.error().within(name);
+	}
+	return fs.rmdir(dir, name);
+}
+
+int run_rm(const RmArgs &args)
+{
+	Result<OpenImage> image = open_image(args.image, true);
+	if (!image) {
+		print_error(image.error());
+		return 1;
+	}
+	std::string where = args.image + ": " + args.path;
+	Result<ParentAndName> target = resolve_parent(*image->fs, args.path);
+	Status st =
+	        target ? (target->name.empty()
+	                          ? Status(Error(EBUSY, "/", "cannot remove the root directory"))
+	                          : remove_tree(*image->fs, target->dir, target->name,
+	                                        args.recursive))
+	               : Status(target.error());
+	int status = 0;
+	if (!st) {
+		print_error(st.error().within(where));
+		status = 1;
+	}
+	return finish_write(*image, args.image) | status;
+}
+
+} // namespace
+
+void setup_rm(CLI::App &cmd, Action &action)
+{
+	auto args = std::make_shared<RmArgs>();
+	cmd.add_flag("-r,--recursive", args->recursive, "remove directories and their contents");
+	cmd.add_option("image", args->image, "image file or block device")->required();
+	cmd.add_option("path", args->path, "file or directory to remove")->required();
+	action = [args] { return run_rm(*args); };
+}
+
+} // namespace xloop::cli
