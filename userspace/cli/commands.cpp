@@ -8,6 +8,15 @@ std::span<const CommandSpec> command_table()
 {
 	static constexpr CommandSpec table[] = {
 	        {"mkfs", "make a Minix filesystem (as mkfs.minix)", 16, setup_mkfs},
+	        {"fsck", "check and repair a Minix filesystem (as fsck.minix)", 16, setup_fsck},
+	        {"ls", "list a directory of a Minix image", 1, setup_ls},
+	        {"cat", "print a file of a Minix image", 1, setup_cat},
+	        {"get", "copy a file out of a Minix image", 1, setup_get},
+	        {"put", "copy a host file into a Minix image", 1, setup_put},
+	        {"mkdir", "make a directory in a Minix image", 1, setup_mkdir},
+	        {"rm", "remove a file or tree from a Minix image", 1, setup_rm},
+	        {"stat", "show an inode of a Minix image", 1, setup_stat},
+	        {"inspect", "show the superblock, usage and layout of a Minix image", 1, setup_inspect},
 	        {nullptr, nullptr, 0, nullptr},
 	};
 	return std::span(table).first(std::size(table) - 1);
