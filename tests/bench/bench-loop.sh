@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# make bench part: fio against xloop.ko, the stock loop.ko and the raw
+# backing file, in one boot per target kernel, and a table of throughputs and
+# ratios (medians of repeated runs).  A benchmark: it measures, it does not
+# pass or fail on speed.  Under QEMU TCG absolute numbers mean little; the
+# ratios, measured side by side in one boot, are the result.
+#
+# Environment: BUILD (default build), KVER (one kernel; default: every target),
+# XB_RUNTIME (seconds per fio run, default 3), XB_REPEAT (runs per cell, default 3).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build=${BUILD:-build}
+case $build in /*) ;; *) build=$top/$build ;; esac
+kernels=()
+if [ -n "${KVER:-}" ]; then kernels=(-k "$KVER"); fi
+export XB_RUNTIME=${XB_RUNTIME:-3} XB_REPEAT=${XB_REPEAT:-3}
+# The guest case reads its parameters from the build directory.
+mkdir -p "$build/bench"
+printf 'XB_RUNTIME=%s\nXB_REPEAT=%s\n' "$XB_RUNTIME" "$XB_REPEAT" >"$build/bench-params.env"
+rc=0
+BUILD=$build XT_CASE_TIMEOUT=1800 "$top/tests/vm/run.sh" "${kernels[@]}" \
+	-d "$here/loop" -c fio-matrix -o "$build/bench" >"$build/bench/run.log" 2>&1 || rc=$?
+for log in "$build"/bench/*/cases/fio-matrix.log; do
+	[ -e "$log" ] || continue
+	echo "== $(basename "$(dirname "$(dirname "$log")")")"
+	sed -n '/^TABLE/,$p' "$log" | sed 1d
+done
+[ "$rc" -eq 0 ] || { tail -n 30 "$build/bench/run.log"; exit 1; }
