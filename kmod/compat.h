@@ -27,15 +27,22 @@ struct xloop_limits {
 	unsigned int discard_granularity;
 };
 
-#if KERNEL_VERSION(6, 5, 0) <= LINUX_VERSION_CODE
 /* 6.5: block_device_operations take a blk_mode_t; open gets the gendisk. */
-#define xloop_mode_t blk_mode_t
+#if KERNEL_VERSION(6, 5, 0) <= LINUX_VERSION_CODE
+#define xloop_mode_t		blk_mode_t
 #define XLOOP_MODE_WRITE	BLK_OPEN_WRITE
 #define XLOOP_MODE_EXCL		BLK_OPEN_EXCL
+#else
+#define xloop_mode_t		fmode_t
+#define XLOOP_MODE_WRITE	FMODE_WRITE
+#define XLOOP_MODE_EXCL		FMODE_EXCL
+#endif
 
+/* The driver's open and release, behind the wrappers below. */
 int xloop_open(struct gendisk *disk, xloop_mode_t mode);
 void xloop_release(struct gendisk *disk);
 
+#if KERNEL_VERSION(6, 5, 0) <= LINUX_VERSION_CODE
 static inline int xloop_bdops_open(struct gendisk *disk, blk_mode_t mode)
 {
 	return xloop_open(disk, mode);
@@ -52,13 +59,6 @@ static inline int xloop_prepare_to_claim(struct block_device *bdev,
 	return bd_prepare_to_claim(bdev, holder, NULL);
 }
 #else
-#define xloop_mode_t fmode_t
-#define XLOOP_MODE_WRITE	FMODE_WRITE
-#define XLOOP_MODE_EXCL		FMODE_EXCL
-
-int xloop_open(struct gendisk *disk, xloop_mode_t mode);
-void xloop_release(struct gendisk *disk);
-
 static inline int xloop_bdops_open(struct block_device *bdev, fmode_t mode)
 {
 	return xloop_open(bdev->bd_disk, mode);

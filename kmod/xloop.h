@@ -86,8 +86,6 @@ int xloop_add(int index);
 int xloop_remove_index(int index);
 int xloop_get_free(void);
 struct xloop_device *xloop_lookup(int index);
-int xloop_open(struct gendisk *disk, xloop_mode_t mode);
-void xloop_release(struct gendisk *disk);
 void xloop_free_disk(struct gendisk *disk);
 bool xloop_is_xloop_disk(struct gendisk *disk);
 extern const struct block_device_operations xloop_fops;
@@ -104,7 +102,7 @@ int xloop_compat_ioctl(struct block_device *bdev, xloop_mode_t mode,
 void xloop_teardown(struct xloop_device *lo);
 
 /* xloop_chain.c: backing file checks and recursion through loop devices */
-int xloop_check_backing_file(struct file *file);
+struct file *xloop_get_backing_file(unsigned int fd);
 int xloop_validate_chain(struct xloop_device *lo, struct file *file,
 			 struct block_device *bdev);
 

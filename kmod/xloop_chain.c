@@ -25,13 +25,19 @@
 /* Longer chains than this are treated as a cycle among foreign devices. */
 #define XLOOP_MAX_CHAIN 64
 
-int xloop_check_backing_file(struct file *file)
+/* The file behind descriptor @fd, if it can back a device: it must read. */
+struct file *xloop_get_backing_file(unsigned int fd)
 {
-	if (!file->f_op->read_iter)
-		return -EINVAL;
-	if ((file->f_mode & FMODE_WRITE) && !file->f_op->write_iter)
-		return -EINVAL;
-	return 0;
+	struct file *file = fget(fd);
+
+	if (!file)
+		return ERR_PTR(-EBADF);
+	if (!file->f_op->read_iter ||
+	    ((file->f_mode & FMODE_WRITE) && !file->f_op->write_iter)) {
+		fput(file);
+		return ERR_PTR(-EINVAL);
+	}
+	return file;
 }
 
 /* Does block device number @dev belong to @lo (the disk or a partition)? */

@@ -185,17 +185,12 @@ static int xloop_configure(struct xloop_device *lo, xloop_mode_t mode,
 			   struct block_device *bdev,
 			   const struct loop_config *config)
 {
-	struct file *file = fget(config->fd);
+	struct file *file = xloop_get_backing_file(config->fd);
 	bool partscan;
 	int err;
 
-	if (!file)
-		return -EBADF;
-	err = xloop_check_backing_file(file);
-	if (err) {
-		fput(file);
-		return err;
-	}
+	if (IS_ERR(file))
+		return PTR_ERR(file);
 	/* Bound devices pin the module; open() holds a reference already. */
 	__module_get(THIS_MODULE);
 	/* Without O_EXCL, claim the device while we change it. */
@@ -516,18 +511,13 @@ static int xloop_get_status64(struct xloop_device *lo,
 static int xloop_change_fd(struct xloop_device *lo, struct block_device *bdev,
 			   unsigned int fd)
 {
-	struct file *file = fget(fd);
+	struct file *file = xloop_get_backing_file(fd);
 	struct file *old;
 	bool partscan;
 	int err;
 
-	if (!file)
-		return -EBADF;
-	err = xloop_check_backing_file(file);
-	if (err) {
-		fput(file);
-		return err;
-	}
+	if (IS_ERR(file))
+		return PTR_ERR(file);
 	dev_set_uevent_suppress(disk_to_dev(lo->disk), 1);
 	err = xloop_lock_both(lo);
 	if (err)
