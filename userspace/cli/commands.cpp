@@ -1,4 +1,5 @@
 #include "cli/commands.hpp"
+#include "cli/loop_commands.hpp"
 #include "cli/minix_commands.hpp"
 
 namespace xloop::cli
@@ -7,6 +8,15 @@ namespace xloop::cli
 std::span<const CommandSpec> command_table()
 {
 	static constexpr CommandSpec table[] = {
+	        {"attach", "attach a file to a loop device (as losetup -f --show)", 1,
+	         setup_attach},
+	        {"detach", "detach loop devices (as losetup -d, -D)", 1, setup_detach},
+	        {"list", "list loop devices (as losetup --list)", 1, setup_list},
+	        {"status", "show a loop device's backing file (as losetup DEV, -a)", 1,
+	         setup_status},
+	        {"resize", "resize a loop device to its backing file (as losetup -c)", 1,
+	         setup_resize},
+	        {"set", "change a loop device's direct I/O, sector size or flags", 1, setup_set},
 	        {"mkfs", "make a Minix filesystem (as mkfs.minix)", 16, setup_mkfs},
 	        {"fsck", "check and repair a Minix filesystem (as fsck.minix)", 16, setup_fsck},
 	        {"ls", "list a directory of a Minix image", 1, setup_ls},

@@ -1,0 +1,89 @@
+# shellcheck shell=bash
+# Helpers for the xloop tool's VM cases (tests/vm/cases/2xx-*.sh), sourced
+# after $XT_LIB and kmod-lib.sh.  The same scenario runs through util-linux
+# losetup and through `xloop`, against the stock loop.ko (the oracle) and
+# against xloop.ko in native and drop-in mode; the cases diff what each run
+# leaves behind.
+#
+# A "mode" names who drives which driver:
+#   losetup        util-linux losetup on whatever owns /dev/loop*
+#   xloop:loop     xloop --driver loop (stock loop.ko, or xloop drop-in)
+#   xloop:xloop    xloop --driver xloop (xloop.ko, native or drop-in)
+
+XLOOP=$XT_XLOOP
+
+# lc_attach MODE [--device DEV] ARGS... FILE: attach; prints "rc=N dev=DEV".
+lc_attach() {
+	local mode=$1 dev='' out rc=0
+	shift
+	if [ "$1" = --device ]; then
+		dev=$2
+		shift 2
+	fi
+	case $mode in
+	losetup)
+		if [ -n "$dev" ]; then
+			losetup "${@:1:$#-1}" "$dev" "${@: -1}" 2>>attach.err && out=$dev || rc=$?
+		else
+			out=$(losetup -f --show "$@" 2>>attach.err) || rc=$?
+		fi
+		;;
+	xloop:*)
+		out=$("$XLOOP" attach --driver "${mode#xloop:}" ${dev:+--device "$dev"} "$@" 2>>attach.err) || rc=$?
+		;;
+	esac
+	echo "rc=$rc dev=${out:-}"
+}
+
+# lc_detach_all MODE: detach every device of the mode's driver.
+lc_detach_all() {
+	case $1 in
+	losetup) losetup -D ;;
+	xloop:*) "$XLOOP" detach --all --driver "${1#xloop:}" ;;
+	esac
+	sleep 0.2
+}
+
+# lc_list MODE ARGS...: the list command of the mode.
+lc_list() {
+	local mode=$1
+	shift
+	case $mode in
+	losetup) losetup -l "$@" ;;
+	xloop:*) "$XLOOP" list --driver "${mode#xloop:}" "$@" ;;
+	esac
+}
+
+# lc_state MODE DEV: what the device shows, through the mode's list command
+# and the block layer.
+lc_state() {
+	local mode=$1 dev=$2
+	echo "size=$(blockdev --getsize64 "$dev") ss=$(blockdev --getss "$dev") ro=$(blockdev --getro "$dev")"
+	lc_list "$mode" -n --raw -O AUTOCLEAR,BACK-FILE,BACK-INO,OFFSET,PARTSCAN,RO,SIZELIMIT,DIO,LOG-SEC "$dev"
+	if [ "$(cat "/sys/block/${dev#/dev/}/loop/partscan" 2>/dev/null)" = 1 ]; then
+		wait_for "${dev}p1" && echo "partition ${dev}p1: $(blockdev --getsize64 "${dev}p1")"
+	fi
+}
+
+# lc_names: xloopN names read as loopN, so native runs compare with stock ones.
+lc_names() {
+	sed -E 's#/dev/xloop([0-9])#/dev/loop\1#g; s#\bxloop([0-9])#loop\1#g'
+}
+
+# lc_bound PREFIX: how many disks of this prefix have a backing file.
+lc_bound() {
+	local d n=0
+	for d in /sys/block/"$1"[0-9]*; do
+		[ -e "$d/loop/backing_file" ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# lc_dropin_load / lc_native_load: xloop.ko in the wanted mode, no loop.ko.
+lc_dropin_load() {
+	if grep -q '^loop ' /proc/modules; then rmmod loop; fi
+	xl_reload drop_in=1
+}
+lc_native_load() {
+	xl_reload
+}

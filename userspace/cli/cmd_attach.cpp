@@ -1,0 +1,144 @@
+// xloop attach: bind a file to a loop device and print the device (losetup -f --show).
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "cli/loop_commands.hpp"
+#include "loopdev/linux_os.hpp"
+#include "loopdev/loop_context.hpp"
+
+namespace xloop::cli
+{
+
+namespace
+{
+
+struct AttachOptions {
+	std::string file;
+	std::optional<std::string> device;
+	std::optional<std::string> offset;
+	std::optional<std::string> sizelimit;
+	std::optional<std::string> sector_size;
+	std::string direct_io;
+	bool read_only = false;
+	bool partscan = false;
+	bool autoclear = false;
+	bool no_overlap = false;
+	std::optional<std::string> driver;
+};
+
+// The request the options describe.
+Result<loopdev::AttachRequest> request_of(const AttachOptions &options)
+{
+	loopdev::AttachRequest request;
+	request.file = options.file;
+	request.read_only = options.read_only;
+	request.partscan = options.partscan;
+	request.autoclear = options.autoclear;
+	request.no_overlap = options.no_overlap;
+	struct {
+		const std::optional<std::string> &text;
+		const char *what;
+		std::uint64_t *value;
+	} const sizes[] = {
+	        {options.offset, "offset", &request.offset},
+	        {options.sizelimit, "sizelimit", &request.sizelimit},
+	};
+	for (const auto &size : sizes) {
+		if (!size.text)
+			continue;
+		auto value = size_option(size.what, *size.text);
+		if (!value)
+			return value.error();
+		*size.value = *value;
+	}
+	if (options.sector_size) {
+		auto value = size_option("sector size", *options.sector_size);
+		if (!value)
+			return value.error();
+		if (*value > UINT32_MAX)
+			return Error(EINVAL, "sector size " + *options.sector_size);
+		request.sector_size = static_cast<std::uint32_t>(*value);
+	}
+	if (!options.direct_io.empty()) {
+		auto on = on_off_option("--direct-io", options.direct_io);
+		if (!on)
+			return on.error();
+		request.direct_io = *on;
+	}
+	return request;
+}
+
+int run_attach(const AttachOptions &options)
+{
+	loopdev::LinuxOs os;
+	auto request = request_of(options);
+	if (!request) {
+		report(request.error());
+		return 1;
+	}
+	Result<loopdev::Driver> driver = chosen_driver(os, options.driver);
+	if (driver && options.device) {
+		// A named device is served by whichever driver owns its name.
+		auto drivers = listed_drivers(os, options.driver);
+		if (!drivers) {
+			report(drivers.error());
+			return 1;
+		}
+		auto disk = loopdev::resolve_disk(os, *drivers, *options.device);
+		if (!disk) {
+			report(disk.error());
+			return 1;
+		}
+		driver = disk->driver;
+		request->device = disk->path;
+	}
+	if (!driver) {
+		report(driver.error());
+		return 1;
+	}
+	loopdev::LoopContext context(os, *driver);
+	auto attached = context.attach(*request);
+	if (!attached) {
+		report(attached.error());
+		return 1;
+	}
+	if (attached->offset_past_end)
+		fmt::print(stderr,
+		           "xloop: {}: warning: the offset is past the end of the file; "
+		           "the device is empty\n",
+		           options.file);
+	else if (attached->partial_sector)
+		fmt::print(stderr,
+		           "xloop: {}: warning: the file does not fill its last 512-byte "
+		           "sector; that partial sector is left out\n",
+		           options.file);
+	fmt::print("{}\n", attached->device);
+	return 0;
+}
+
+} // namespace
+
+void setup_attach(CLI::App &command, Action &action)
+{
+	auto options = std::make_shared<AttachOptions>();
+	command.add_option("FILE", options->file, "the backing file (or block device)")->required();
+	command.add_option("--device", options->device,
+	                   "bind this device (e.g. /dev/xloop3) instead of a free one");
+	command.add_option("-o,--offset", options->offset, "start at this byte of the file");
+	command.add_option("--sizelimit", options->sizelimit, "map at most this many bytes");
+	command.add_option("-b,--sector-size", options->sector_size, "logical sector size");
+	command.add_flag("-r,--read-only", options->read_only, "a read-only device");
+	command.add_flag("--direct-io{on}", options->direct_io,
+	                 "--direct-io[=on|off]: access the file with direct I/O (O_DIRECT)");
+	command.add_flag("-P,--partscan", options->partscan, "scan the device for partitions");
+	command.add_flag("--autoclear", options->autoclear,
+	                 "detach when the last user closes the device (at once if nothing "
+	                 "holds it open)");
+	command.add_flag("-L,--nooverlap", options->no_overlap,
+	                 "reuse a device with the same mapping; refuse an overlapping one");
+	add_driver_option(command, options->driver);
+	action = [options] { return run_attach(*options); };
+}
+
+} // namespace xloop::cli

@@ -1,0 +1,104 @@
+// Loop devices of one driver, handled the way losetup handles them: attach a
+// file (find a free device, bind it atomically, check the result, never leave
+// a half-bound device behind), detach, resize, change settings.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "loopdev/device_info.hpp"
+#include "loopdev/disks.hpp"
+#include "loopdev/driver.hpp"
+#include "loopdev/loop_os.hpp"
+
+namespace xloop::loopdev
+{
+
+// How hard to try when the system is busy (the numbers losetup uses).
+struct RetryPolicy {
+	// Opening a device node udev is still setting up (ENOENT, EACCES).
+	int open_attempts = 16;
+	std::chrono::milliseconds open_delay{25};
+	// Finding a free device and binding it, when another process gets the
+	// device between LOOP_CTL_GET_FREE and our bind (EBUSY).
+	int bind_attempts = 64;
+	std::chrono::milliseconds bind_delay{200};
+	// LOOP_SET_STATUS64 on old kernels while the page cache drains (EAGAIN).
+	int status_attempts = 64;
+	std::chrono::milliseconds status_delay{10};
+};
+
+struct AttachRequest {
+	std::string file;
+	std::optional<std::string> device; // bind this device (no retries), else find one
+	std::uint64_t offset = 0;
+	std::uint64_t sizelimit = 0;
+	std::uint32_t sector_size = 0; // 0: the driver's default
+	bool read_only = false;
+	std::optional<bool> direct_io; // unset: whatever the driver picks (buffered)
+	bool partscan = false;
+	bool autoclear = false;
+	bool no_overlap = false; // reuse an identical mapping, refuse an overlapping one
+};
+
+struct Attached {
+	std::string device;
+	bool reused = false;          // no_overlap found the same mapping already bound
+	bool partial_sector = false;  // the tail of the file does not fill a sector
+	bool offset_past_end = false; // the device maps nothing
+	// The open device, for callers that must hold it (an AUTOCLEAR device
+	// goes away at its last close); empty when reused.
+	std::unique_ptr<LoopDevice> handle;
+};
+
+// The bound devices of `drivers` whose backing file is `file` (the same
+// device and inode), optionally only those mapping it from `offset`.
+Result<std::vector<DeviceInfo>> find_backing(LoopOs &os, const std::vector<Driver> &drivers,
+                                             const FileInfo &file,
+                                             std::optional<std::uint64_t> offset = std::nullopt);
+
+class LoopContext
+{
+public:
+	LoopContext(LoopOs &os, Driver driver, RetryPolicy retry = {})
+	    : os_(os), driver_(std::move(driver)), retry_(retry)
+	{
+	}
+
+	const Driver &driver() const { return driver_; }
+
+	Result<Attached> attach(const AttachRequest &request);
+	Status detach(const Disk &disk);
+	Status resize(const Disk &disk);
+	Status set_direct_io(const Disk &disk, bool on);
+	Status set_sector_size(const Disk &disk, std::uint32_t size);
+	// The two flags LOOP_SET_STATUS64 can change (PARTSCAN only on).
+	Status set_flags(const Disk &disk, std::optional<bool> autoclear, bool partscan);
+
+	// Open a device node, waiting for udev as losetup does; O_RDWR falls
+	// back to O_RDONLY on EACCES/EROFS when `allow_read_only`.
+	Result<std::unique_ptr<LoopDevice>> open_device(const std::string &path,
+	                                                bool allow_read_only);
+
+private:
+	Result<std::unique_ptr<BackingFile>> open_backing(const AttachRequest &request);
+	Result<std::optional<std::string>> find_overlap(const AttachRequest &request,
+	                                                const FileInfo &file);
+	Result<std::unique_ptr<LoopDevice>> bind(const std::string &path, const BackingFile &file,
+	                                         const loop_config &config);
+	Status bind_legacy(LoopDevice &device, const BackingFile &file, const loop_config &config,
+	                   const Error &configure_error);
+	Status check_bound(LoopDevice &device, const AttachRequest &request,
+	                   std::uint64_t expected_size);
+	Result<std::unique_ptr<LoopDevice>> open_for_change(const Disk &disk);
+
+	LoopOs &os_;
+	Driver driver_;
+	RetryPolicy retry_;
+};
+
+} // namespace xloop::loopdev
