@@ -41,7 +41,6 @@ lc_detach_all() {
 	losetup) losetup -D ;;
 	xloop:*) "$XLOOP" detach --all --driver "${1#xloop:}" ;;
 	esac
-	sleep 0.2
 }
 
 # lc_list MODE ARGS...: the list command of the mode.
@@ -54,15 +53,31 @@ lc_list() {
 	esac
 }
 
-# lc_state MODE DEV: what the device shows, through the mode's list command
-# and the block layer.
+# lc_block DEV: the block layer's view (size, sector size, read-only) and
+# the partitions, read from sysfs with shell builtins (no process per read).
+lc_block() {
+	local name=${1#/dev/} size ss ro p
+	read -r size <"/sys/block/$name/size"
+	read -r ss <"/sys/block/$name/queue/logical_block_size"
+	read -r ro <"/sys/block/$name/ro"
+	echo "$1: bytes=$((size * 512)) ss=$ss ro=$ro"
+	for p in /sys/block/"$name"/"$name"p*; do
+		[ -e "$p/size" ] || continue
+		read -r size <"$p/size"
+		echo "$1: partition ${p##*/} bytes=$((size * 512))"
+	done
+}
+
+# lc_state MODE DEV...: what the bound devices show through the mode's list
+# command (sorted: /sys/block order is a hash of the names; losetup -l takes
+# at most one device), and DEV... through the block layer.
 lc_state() {
-	local mode=$1 dev=$2
-	echo "size=$(blockdev --getsize64 "$dev") ss=$(blockdev --getss "$dev") ro=$(blockdev --getro "$dev")"
-	lc_list "$mode" -n --raw -O AUTOCLEAR,BACK-FILE,BACK-INO,OFFSET,PARTSCAN,RO,SIZELIMIT,DIO,LOG-SEC "$dev"
-	if [ "$(cat "/sys/block/${dev#/dev/}/loop/partscan" 2>/dev/null)" = 1 ]; then
-		wait_for "${dev}p1" && echo "partition ${dev}p1: $(blockdev --getsize64 "${dev}p1")"
-	fi
+	local mode=$1 dev
+	shift
+	lc_list "$mode" -n --raw -O NAME,AUTOCLEAR,BACK-FILE,BACK-INO,OFFSET,PARTSCAN,RO,SIZELIMIT,DIO,LOG-SEC | sort
+	for dev; do
+		lc_block "$dev"
+	done
 }
 
 # lc_names: xloopN names read as loopN, so native runs compare with stock ones.
@@ -86,4 +101,18 @@ lc_dropin_load() {
 }
 lc_native_load() {
 	xl_reload
+}
+
+# lc_run NAME COMMAND...: "NAME rc=N" and the command's stdout.
+lc_run() {
+	local name=$1 out rc=0
+	shift
+	out=$("$@" 2>>run.err) || rc=$?
+	echo "$name rc=$rc"
+	[ -z "$out" ] || printf '%s\n' "$out"
+}
+
+# lc_dev "rc=N dev=DEV": the DEV of an lc_attach result.
+lc_dev() {
+	echo "${1#*dev=}"
 }

@@ -4,7 +4,7 @@
 # (losetup -l and the block layer) as `losetup -f --show` with the same
 # options on the stock loop.ko; then the same through xloop.ko, native (names
 # read xloopN as loopN) and drop-in.
-# xt-timeout: 300
+# xt-timeout: 240
 . "$XT_LIB"
 # shellcheck source=../kmod-lib.sh
 . "$XT_TOP/tests/vm/kmod-lib.sh"
@@ -43,19 +43,23 @@ scenarios=(
 	"-o -1 a.img"
 )
 
-# session MODE: every scenario on a fresh set of devices, then the
-# device-specific ones; prints what happened.
+# session MODE OBSERVER: every scenario side by side (each success takes
+# the next free device), observed once, then the device-specific ones.
 session() {
-	local mode=$1 observer=$2 s r dev
+	local mode=$1 observer=$2 s r dev devs=()
 	cd "$top" || return 1
 	for s in "${scenarios[@]}"; do
 		# shellcheck disable=SC2086 # a scenario is a word list
 		r=$(lc_attach "$mode" $s)
 		echo "[$s] $r"
-		dev=${r#*dev=}
-		[ -n "$dev" ] && lc_state "$observer" "$dev"
-		lc_detach_all "$mode"
+		dev=$(lc_dev "$r")
+		[ -z "$dev" ] || devs+=("$dev")
+		if [ "$s" = "-P disk.img" ]; then
+			wait_for "${dev}p1" || echo "no partition on $dev"
+		fi
 	done
+	lc_state "$observer" "${devs[@]}"
+	lc_detach_all "$mode"
 	# A named device: free, then already bound.
 	echo "[--device] $(lc_attach "$mode" --device "$DEV0" a.img)"
 	echo "[--device busy] $(lc_attach "$mode" --device "$DEV0" b.img)"
@@ -68,7 +72,7 @@ session() {
 	# /sys/block order is a hash of the names: sort.
 	lc_list "$observer" -n --raw -O NAME,BACK-FILE,OFFSET,SIZELIMIT | sort
 	lc_detach_all "$mode"
-	echo "bound after: $(lc_list "$observer" -n | wc -l)"
+	echo "bound after: $(lc_bound "${DEV0%0}")"
 }
 
 # Stock loop.ko: losetup is the oracle for xloop --driver loop.
