@@ -146,6 +146,12 @@ taint_clean() {
 
 export XT_TOP XT_BUILD XT_KVER XT_MODDIR="$XT_BUILD/modules/$XT_KVER"
 export XT_XLOOP="$XT_BUILD/xloop" XT_LIB="$XT_TOP/tests/vm/lib.sh"
+# The scratch disk a case asked for with "# xt-disk: MIB".
+if [ "${XT_DISK_MIB:-0}" -gt 0 ]; then
+	modprobe virtio_blk
+	udevadm settle 2>/dev/null || sleep 0.5
+	export XT_DISK=/dev/vda
+fi
 
 console "xt: stage 2 on $(uname -r)"
 step boot true

@@ -7,7 +7,9 @@
 #   XT_TOP     repository root (read-only)      XT_BUILD  build directory
 #   XT_KVER    running kernel release           XT_MODDIR modules built for it
 #   XT_XLOOP   the xloop command-line tool      XT_TMP    scratch directory (tmpfs)
-# A line "# xt-timeout: SECONDS" in a case overrides the default time limit.
+#   XT_DISK    a virtio disk, for cases that ask for one (below)
+# A line "# xt-timeout: SECONDS" in a case overrides the default time limit;
+# "# xt-disk: MIB" asks for a scratch virtio-blk disk of that size.
 set -euo pipefail
 
 # fail MESSAGE: stop the case with a message naming what went wrong.

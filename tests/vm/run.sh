@@ -12,6 +12,10 @@
 #   -o  output directory (default: $BUILD/vm); each kernel gets OUT/<release>/
 #       with console.log, results.tap and per-case logs
 #
+# A case that needs a real disk says "# xt-disk: MIB" and gets a virtio-blk disk
+# of that size (the largest any selected case asks for), backed by a sparse
+# host file opened O_DIRECT, as $XT_DISK (/dev/vda) in the guest.
+#
 # Environment: BUILD (default build), XT_ACCEL (kvm|tcg, default: probed),
 # XT_LIMIT (seconds for a whole boot, default: from the cases), XT_MEM (MiB, default 2048), XT_SMP (default 2), XT_CASE_TIMEOUT (default 120 s),
 # XT_JOBS (kernels booted at once, default: CPUs / XT_SMP; SMP guests find races
@@ -76,11 +80,16 @@ for c in ${cases[@]+"${cases[@]}"}; do
 	limit=$((limit + ${t:-$case_timeout} + 15))
 done
 limit=${XT_LIMIT:-$limit}
+disk_mib=0
+for c in ${cases[@]+"${cases[@]}"}; do
+	d=$(sed -n 's/^# *xt-disk: *\([0-9][0-9]*\).*/\1/p' "$c" | head -n 1)
+	[ "${d:-0}" -gt "$disk_mib" ] && disk_mib=$d
+done
 
 # boot RELEASE: one VM run; leaves OUT/RELEASE/{console.log,results.tap,qemu.rc}.
 boot() {
 	local release=$1 dir=$out/$1 initrd=$build/vm/initrd-$1.cpio.gz
-	local vmlinuz=/boot/vmlinuz-$1 mods=() rc=0 start
+	local vmlinuz=/boot/vmlinuz-$1 mods=() rc=0 start disk=()
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	if [ ! -f "$initrd" ] || [ "$initrd" -ot "$here/init" ] || [ "$initrd" -ot "$here/mkinitramfs.sh" ]; then
@@ -100,7 +109,12 @@ boot() {
 		echo "XT_MODULES=$(printf %q "${mods[*]-}")"
 		echo "XT_CASES=$(printf %q "${cases[*]-}")"
 		echo "XT_CASE_TIMEOUT=$case_timeout"
+		echo "XT_DISK_MIB=$disk_mib"
 	} >"$dir/plan.env"
+	if [ "$disk_mib" -gt 0 ]; then
+		truncate -s "${disk_mib}M" "$dir/disk.img"
+		disk=(-drive "file=$dir/disk.img,format=raw,if=virtio,cache=none,aio=threads")
+	fi
 	start=$(date +%s.%N)
 	timeout -k 5 "$limit" qemu-system-x86_64 \
 		-machine q35,accel="$accel" -cpu max -smp "$smp" -m "$mem" \
@@ -112,6 +126,7 @@ boot() {
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
 		-fsdev local,id=xtout,path="$dir",security_model=none,multidevs=remap \
 		-device virtio-9p-pci,fsdev=xtout,mount_tag=xtout \
+		${disk[@]+"${disk[@]}"} \
 		-kernel "$vmlinuz" -initrd "$initrd" \
 		-append "console=ttyS0 loglevel=5 printk.time=1 panic=-1 oops=panic xt.stage2=$here/guest.sh" \
 		>"$dir/qemu.out" 2>&1 || rc=$?
@@ -123,6 +138,7 @@ boot() {
 # hang, a case with no result, or a warning class anywhere on the console.
 report() {
 	local release=$1 dir=$out/$1 rc line c name
+	rm -f "$dir/disk.img"
 	if [ ! -f "$dir/qemu.rc" ]; then
 		tap_line "not ok" "$release: guest finished # VM setup failed before boot"
 		return 0
