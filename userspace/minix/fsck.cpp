@@ -1,5 +1,6 @@
 #include "minix/fsck.hpp"
 
+#include <algorithm>
 #include <set>
 #include <vector>
 
@@ -123,6 +124,7 @@ private:
 	                           const std::string &path);
 	Status check_zones(uint32_t ino, const std::string &path);
 	Result<std::vector<uint32_t>> dir_blocks(const Inode &dir);
+	Result<uint32_t> recover_dir_size(const Inode &dir);
 	Status check_inode_kind(uint32_t ino, const std::string &path);
 	Status walk();
 	Status visit_entry(size_t frame_index);
@@ -269,6 +271,32 @@ Result<std::vector<uint32_t>> Checker::dir_blocks(const Inode &dir)
 	return out;
 }
 
+// A directory size that covers every used entry in the blocks the old size
+// reached (at least "." and ".."), or 0 when there is nothing to go by.
+Result<uint32_t> Checker::recover_dir_size(const Inode &dir)
+{
+	const uint32_t ds = sb_.dirent_size();
+	Inode probe = dir;
+	probe.size = std::max<uint32_t>(dir.size, 1);
+	Result<std::vector<uint32_t>> blocks = dir_blocks(probe);
+	if (!blocks)
+		return blocks.error();
+	if (blocks->empty() || !(*blocks)[0])
+		return uint32_t{0};
+	uint64_t end = 2 * ds;
+	std::vector<uint8_t> block;
+	for (size_t b = 0; b < blocks->size(); b++) {
+		if (!(*blocks)[b])
+			continue;
+		if (Status st = read_block((*blocks)[b], block); !st)
+			return st.error();
+		for (uint32_t off = 0; off < sb_.block_size; off += ds)
+			if (entry_ino(sb_, &block[off]))
+				end = std::max<uint64_t>(end, b * sb_.block_size + off + ds);
+	}
+	return static_cast<uint32_t>(end);
+}
+
 Status Checker::set_entry_bytes(Frame &f, uint64_t pos, uint32_t ino, std::string_view name)
 {
 	uint32_t zone = f.blocks[pos / sb_.block_size];
@@ -285,9 +313,6 @@ Status Checker::set_entry_bytes(Frame &f, uint64_t pos, uint32_t ino, std::strin
 Status Checker::check_inode_kind(uint32_t ino, const std::string &path)
 {
 	Inode in = inode(ino);
-	if (S_ISLNK(in.mode) && (in.size == 0 || in.size >= sb_.block_size))
-		problem(fmt::format("Symlink `{}' has an impossible size {}.", path, in.size),
-		        false);
 	if (!in.has_data()) {
 		unsigned first = in.is_device() ? 1 : 0;
 		bool zones = false;
@@ -391,6 +416,11 @@ Status Checker::visit_entry(size_t index)
 			return remove_entry();
 		return {};
 	}
+	if (S_ISLNK(in.mode) && (in.size == 0 || in.size >= sb_.block_size)) {
+		if (problem(fmt::format("Symlink `{}' has an impossible size {}.", path, in.size)))
+			return remove_entry();
+		return {};
+	}
 	bool first_time = inode_count_[eino] == 0;
 	if (in.is_dir() && !first_time) {
 		if (problem(fmt::format("Directory `{}' (inode {}) is linked more than once.", path,
@@ -457,17 +487,20 @@ Status Checker::walk()
 		if (!f.loaded) {
 			f.loaded = true;
 			Inode dir = inode(f.ino);
-			if (dir.size % ds &&
-			    problem(fmt::format("{}: directory size {} is not a multiple of {}.",
-			                        f.path, dir.size, ds))) {
-				dir.size -= dir.size % ds;
-				put_inode(f.ino, dir);
-			}
-			if (dir.size < 2 * ds &&
-			    problem(fmt::format("{}: bad directory: size < {}.", f.path, 2 * ds),
-			            dir.zone[0] != 0)) {
-				dir.size = 2 * ds;
-				put_inode(f.ino, dir);
+			if (dir.size % ds || dir.size < 2 * ds) {
+				std::string what =
+				        dir.size % ds ? fmt::format("{}: directory size {} is not "
+				                                    "a multiple of {}.",
+				                                    f.path, dir.size, ds)
+				                      : fmt::format("{}: bad directory: size < {}.",
+				                                    f.path, 2 * ds);
+				Result<uint32_t> recovered = recover_dir_size(dir);
+				if (!recovered)
+					return recovered.error();
+				if (problem(what, *recovered != 0)) {
+					dir.size = *recovered;
+					put_inode(f.ino, dir);
+				}
 			}
 			f.size = dir.size - dir.size % ds;
 			Result<std::vector<uint32_t>> blocks = dir_blocks(dir);
