@@ -7,6 +7,7 @@
 #   make check             unit tests, then the VM cases on every target kernel
 #   make demo              boot the test VM and show the product at work
 #   make bench             benchmarks (not tests)
+#   make fuzz              the Minix libFuzzer target for FUZZ_SECONDS (default 600)
 #   make vm-test CASES="attach detach" KVER=R   chosen VM cases, chosen kernel
 #   make lint              checkpatch, sparse and clang-format
 #   make modules_install   install the modules into /lib/modules/R/extra/ and depmod
@@ -24,7 +25,7 @@ PREFIX ?= /usr/local
 export BUILD
 
 .PHONY: all deps userspace modules modules_install install check unit-test \
-	vm-test vm-selftest demo bench lint clean
+	vm-test vm-selftest demo bench fuzz lint clean
 
 all: userspace modules
 
@@ -67,6 +68,10 @@ demo: all
 
 bench: all
 	tests/bench/run.sh
+
+FUZZ_SECONDS ?= 600
+fuzz: userspace
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 lint:
 	scripts/lint.sh

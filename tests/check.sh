@@ -42,6 +42,7 @@ run_part() {
 
 run_part lint "$top/scripts/lint.sh"
 run_part unit bash -c "cd '$build' && ctest --output-on-failure"
+run_part fuzz "$top/tests/fuzz/run.sh" 20
 run_part vm "$top/tests/vm/run.sh"
 run_part vm-selftest "$top/tests/vm/selftest.sh"
 

@@ -167,6 +167,10 @@ Result<Inode> Filesystem::dir_inode(uint32_t ino)
 	Result<Inode> inode = live_inode(ino);
 	if (inode && !inode->is_dir())
 		return Error(ENOTDIR, ino_ctx(ino));
+	if (inode &&
+	    (uint64_t{inode->size} + sb_.block_size - 1) / sb_.block_size > sb_.data_zones())
+		return Error(kCorrupted, ino_ctx(ino),
+		             fmt::format("directory size {} exceeds the filesystem", inode->size));
 	if (inode && inode->size % sb_.dirent_size())
 		return Error(kCorrupted, ino_ctx(ino),
 		             fmt::format("directory size {} is not a multiple of {}", inode->size,

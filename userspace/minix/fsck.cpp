@@ -33,6 +33,8 @@ struct Frame {
 	std::vector<uint32_t> blocks; // zone of each directory block, 0 if none
 	std::set<std::string> names;
 	bool loaded = false;
+	uint64_t cached_index = UINT64_MAX; // the directory block in `cached`
+	std::vector<uint8_t> cached;
 };
 
 class Checker
@@ -239,7 +241,9 @@ Status Checker::check_zones(uint32_t ino, const std::string &path)
 // The zone of every block of a directory (0 for holes and bad pointers).
 Result<std::vector<uint32_t>> Checker::dir_blocks(const Inode &dir)
 {
-	uint64_t nblocks = (uint64_t{dir.size} + sb_.block_size - 1) / sb_.block_size;
+	// A directory cannot hold more blocks than there are data zones.
+	uint64_t nblocks = std::min<uint64_t>(
+	        (uint64_t{dir.size} + sb_.block_size - 1) / sb_.block_size, sb_.data_zones());
 	std::vector<uint32_t> out;
 	auto valid = [&](uint32_t z) { return z >= sb_.first_data_zone && z < sb_.nzones; };
 	std::vector<uint8_t> ind;
@@ -306,6 +310,7 @@ Status Checker::set_entry_bytes(Frame &f, uint64_t pos, uint32_t ino, std::strin
 	if (Status st = read_block(zone, block); !st)
 		return st;
 	set_entry(sb_, &block[pos % sb_.block_size], ino, name);
+	f.cached_index = UINT64_MAX;
 	return write_block(zone, block);
 }
 
@@ -333,12 +338,16 @@ Status Checker::visit_entry(size_t index)
 	const uint32_t ds = sb_.dirent_size();
 	const uint64_t pos = f.pos;
 	f.pos += ds;
-	uint32_t zone = f.blocks[pos / sb_.block_size];
-	std::vector<uint8_t> block(sb_.block_size, 0);
-	if (zone)
-		if (Status st = read_block(zone, block); !st)
-			return st;
-	const uint8_t *raw = &block[pos % sb_.block_size];
+	const uint64_t block_index = pos / sb_.block_size;
+	uint32_t zone = f.blocks[block_index];
+	if (f.cached_index != block_index) {
+		f.cached.assign(sb_.block_size, 0);
+		if (zone)
+			if (Status st = read_block(zone, f.cached); !st)
+				return st;
+		f.cached_index = block_index;
+	}
+	const uint8_t *raw = &f.cached[pos % sb_.block_size];
 	uint32_t eino = entry_ino(sb_, raw);
 	std::string name(entry_name(sb_, raw));
 
