@@ -1,4 +1,4 @@
-// xloop cat IMAGE PATH: a file of an image on standard output.
+// xloop cat IMAGE PATH...: files of an image, concatenated, on standard output.
 #include <unistd.h>
 
 #include <memory>
@@ -36,7 +36,8 @@ namespace
 {
 
 struct CatArgs {
-	std::string image, path;
+	std::string image;
+	std::vector<std::string> paths;
 };
 
 int run_cat(const CatArgs &args)
@@ -46,16 +47,20 @@ int run_cat(const CatArgs &args)
 		print_error(image.error());
 		return 1;
 	}
-	Result<uint32_t> ino = image->fs->resolve(args.path);
-	if (!ino) {
-		print_error(ino.error().within(args.image));
-		return 1;
+	int status = 0;
+	for (const std::string &path : args.paths) {
+		Result<uint32_t> ino = image->fs->resolve(path);
+		if (!ino) {
+			print_error(ino.error().within(args.image));
+			status = 1;
+			continue;
+		}
+		if (Status st = copy_out(*image->fs, *ino, STDOUT_FILENO, "standard output"); !st) {
+			print_error(st.error().within(args.image + ": " + path));
+			status = 1;
+		}
 	}
-	if (Status st = copy_out(*image->fs, *ino, STDOUT_FILENO, "standard output"); !st) {
-		print_error(st.error().within(args.image + ": " + args.path));
-		return 1;
-	}
-	return 0;
+	return status;
 }
 
 } // namespace
@@ -64,7 +69,7 @@ void setup_cat(CLI::App &cmd, Action &action)
 {
 	auto args = std::make_shared<CatArgs>();
 	cmd.add_option("image", args->image, "image file or block device")->required();
-	cmd.add_option("path", args->path, "file in the image")->required();
+	cmd.add_option("paths", args->paths, "files in the image")->required();
 	action = [args] { return run_cat(*args); };
 }
 

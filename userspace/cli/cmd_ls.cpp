@@ -1,4 +1,8 @@
 // xloop ls IMAGE [PATH]: list a directory of an image without mounting it.
+// -R lists the whole tree below PATH, one path per line (as find does); -n
+// prints every field as a number, for scripts: mode (octal, with the type),
+// links, uid, gid, size or major,minor, mtime (seconds), path.
+#include <algorithm>
 #include <ctime>
 #include <memory>
 
@@ -16,6 +20,8 @@ struct LsArgs {
 	std::string image;
 	std::string path = "/";
 	bool long_format = false;
+	bool numeric = false;
+	bool recursive = false;
 	bool all = false;
 };
 
@@ -30,9 +36,9 @@ std::string format_time(uint32_t t)
 	return buf;
 }
 
-int print_entry(minix::Filesystem &fs, uint32_t ino, const std::string &name, bool long_format)
+int print_entry(minix::Filesystem &fs, uint32_t ino, const std::string &name, const LsArgs &args)
 {
-	if (!long_format) {
+	if (!args.long_format && !args.numeric) {
 		fmt::print("{}\n", name);
 		return 0;
 	}
@@ -49,9 +55,47 @@ int print_entry(minix::Filesystem &fs, uint32_t ino, const std::string &name, bo
 		Result<std::string> target = fs.readlink(ino);
 		shown += " -> " + (target ? *target : std::string("?"));
 	}
-	fmt::print("{} {:3} {:5} {:5} {:>10} {} {}\n", mode_string(inode->mode), inode->nlinks,
-	           inode->uid, inode->gid, size, format_time(inode->mtime), shown);
+	if (args.numeric)
+		fmt::print("{:07o} {} {} {} {} {} {}\n", inode->mode, inode->nlinks, inode->uid,
+		           inode->gid,
+		           inode->is_device() ? fmt::format("{},{}", inode->zone[0] >> 8 & 0xff,
+		                                            inode->zone[0] & 0xff)
+		                              : std::to_string(inode->size),
+		           inode->mtime, shown);
+	else
+		fmt::print("{} {:3} {:5} {:5} {:>10} {} {}\n", mode_string(inode->mode),
+		           inode->nlinks, inode->uid, inode->gid, size, format_time(inode->mtime),
+		           shown);
 	return 0;
+}
+
+// Lists a directory; with -R, every directory below it too, by full path.
+// `seen` stops a corrupt image's directory cycles.
+int list_dir(minix::Filesystem &fs, uint32_t dir, const std::string &prefix, const LsArgs &args,
+             std::vector<uint32_t> &seen)
+{
+	Result<std::vector<minix::DirEntry>> entries = fs.readdir(dir);
+	if (!entries) {
+		print_error(entries.error().within(args.image + ": " +
+		                                   (prefix.empty() ? args.path : prefix)));
+		return 1;
+	}
+	seen.push_back(dir);
+	int status = 0;
+	for (const minix::DirEntry &e : *entries) {
+		bool dot = e.name == "." || e.name == "..";
+		if (dot && (!args.all || args.recursive))
+			continue;
+		std::string name = args.recursive ? prefix + e.name : e.name;
+		status |= print_entry(fs, e.ino, name, args);
+		if (!args.recursive || dot)
+			continue;
+		Result<minix::Inode> inode = fs.stat(e.ino);
+		if (inode && inode->is_dir() &&
+		    std::find(seen.begin(), seen.end(), e.ino) == seen.end())
+			status |= list_dir(fs, e.ino, name + "/", args, seen);
+	}
+	return status;
 }
 
 int run_ls(const LsArgs &args)
@@ -73,19 +117,9 @@ int run_ls(const LsArgs &args)
 		return 1;
 	}
 	if (!inode->is_dir())
-		return print_entry(fs, *ino, args.path, args.long_format);
-	Result<std::vector<minix::DirEntry>> entries = fs.readdir(*ino);
-	if (!entries) {
-		print_error(entries.error().within(args.image + ": " + args.path));
-		return 1;
-	}
-	int status = 0;
-	for (const minix::DirEntry &e : *entries) {
-		if (!args.all && (e.name == "." || e.name == ".."))
-			continue;
-		status |= print_entry(fs, e.ino, e.name, args.long_format);
-	}
-	return status;
+		return print_entry(fs, *ino, args.path, args);
+	std::vector<uint32_t> seen;
+	return list_dir(fs, *ino, "", args, seen);
 }
 
 } // namespace
@@ -95,6 +129,11 @@ void setup_ls(CLI::App &cmd, Action &action)
 	auto args = std::make_shared<LsArgs>();
 	cmd.add_flag("-l", args->long_format,
 	             "long format: mode, links, uid, gid, size, mtime (UTC), name");
+	cmd.add_flag("-n,--numeric", args->numeric,
+	             "numbers only: octal mode, links, uid, gid, size or major,minor, mtime in "
+	             "seconds, name");
+	cmd.add_flag("-R,--recursive", args->recursive,
+	             "the whole tree below PATH, one path per line");
 	cmd.add_flag("-a,--all", args->all, "include . and ..");
 	cmd.add_option("image", args->image, "image file or block device")->required();
 	cmd.add_option("path", args->path, "directory or file in the image (default /)");

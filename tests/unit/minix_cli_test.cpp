@@ -1,0 +1,112 @@
+// The offline image commands of the xloop tool, end to end on image files:
+// what they print, what they change, their errors and exit codes.
+#include "minix_test_util.hpp"
+
+namespace xloop::minix::test
+{
+namespace
+{
+
+class MinixCli : public ::testing::Test
+{
+protected:
+	void SetUp() override
+	{
+		ASSERT_EQ(truncate(img_.path().c_str(), 4 << 20), 0);
+		ASSERT_EQ(x("mkfs --force -2 " + img_q()), 0);
+	}
+
+	std::string img_q() const { return shell_quote(img_.path()); }
+	int x(const std::string &args, std::string *out = nullptr)
+	{
+		return run_command(std::string(XLOOP_BINARY) + " " + args, out);
+	}
+
+	TempFile img_;
+};
+
+TEST_F(MinixCli, PutGetCatLsStatRm)
+{
+	TempFile host, back;
+	std::vector<uint8_t> data(70000);
+	for (size_t i = 0; i < data.size(); i++)
+		data[i] = static_cast<uint8_t>(i * 7);
+	host.write(data);
+	ASSERT_EQ(chmod(host.path().c_str(), 0640), 0);
+	ASSERT_EQ(x("mkdir -p " + img_q() + " /a/b"), 0);
+	ASSERT_EQ(x("put " + img_q() + " " + shell_quote(host.path()) + " /a/b/data"), 0);
+	ASSERT_EQ(x("put " + img_q() + " " + shell_quote(host.path()) + " /a/"),
+	          0); // keeps the host name
+	ASSERT_EQ(x("get " + img_q() + " /a/b/data " + shell_quote(back.path())), 0);
+	EXPECT_TRUE(back.read() == data);
+
+	std::string out;
+	ASSERT_EQ(x("ls -R -n " + img_q() + " /", &out), 0);
+	std::string base = host.path().substr(host.path().rfind('/') + 1);
+	EXPECT_NE(out.find("0040755 3 0 0 128 "), std::string::npos)
+	        << out; // /a: ., .., b and the file
+	EXPECT_NE(out.find("0100640 1 0 0 70000 "), std::string::npos) << out;
+	EXPECT_NE(out.find(" a/b/data\n"), std::string::npos) << out;
+	EXPECT_NE(out.find(" a/" + base + "\n"), std::string::npos) << out;
+
+	out.clear();
+	ASSERT_EQ(x("cat " + img_q() + " /a/b/data /a/b/data", &out), 0);
+	EXPECT_EQ(out.size(), 2 * data.size());
+
+	out.clear();
+	ASSERT_EQ(x("stat " + img_q() + " /a/b/data", &out), 0);
+	EXPECT_NE(out.find("Type: regular file"), std::string::npos) << out;
+	EXPECT_NE(out.find("Size: 70000"), std::string::npos) << out;
+	EXPECT_NE(out.find("Mode: 0640 (-rw-r-----)"), std::string::npos) << out;
+
+	out.clear();
+	EXPECT_EQ(x("rm " + img_q() + " /a", &out), 1);
+	EXPECT_NE(out.find("xloop: " + img_.path() + ": /a: is a directory (use -r)"),
+	          std::string::npos)
+	        << out;
+	EXPECT_EQ(x("rm -r " + img_q() + " /a"), 0);
+	out.clear();
+	ASSERT_EQ(x("ls " + img_q(), &out), 0);
+	EXPECT_EQ(out, "");
+	EXPECT_EQ(run_command("/usr/sbin/fsck.minix -f " + img_q()), 0);
+}
+
+TEST_F(MinixCli, ErrorsNameTheObjectAndTheErrno)
+{
+	std::string out;
+	EXPECT_EQ(x("cat " + img_q() + " /missing", &out), 1);
+	EXPECT_NE(out.find("xloop: " + img_.path() + ": /missing: No such file or directory"),
+	          std::string::npos)
+	        << out;
+	out.clear();
+	EXPECT_EQ(x("ls /nonexistent.img", &out), 1);
+	EXPECT_NE(out.find("xloop: /nonexistent.img: No such file or directory"), std::string::npos)
+	        << out;
+	out.clear();
+	EXPECT_EQ(x("mkdir " + img_q() + " /" + std::string(40, 'n'), &out), 1);
+	EXPECT_NE(out.find("File name too long"), std::string::npos) << out;
+	TempFile garbage;
+	garbage.write(std::vector<uint8_t>(8192, 0xab));
+	out.clear();
+	EXPECT_EQ(x("ls " + shell_quote(garbage.path()), &out), 1);
+	EXPECT_NE(out.find("bad magic number"), std::string::npos) << out;
+	EXPECT_EQ(x("fsck -f " + shell_quote(garbage.path())), 8);
+}
+
+TEST_F(MinixCli, InspectShowsGeometryUsageAndLayout)
+{
+	std::string out;
+	ASSERT_EQ(x("inspect --json " + img_q(), &out), 0);
+	// 4 MiB V2: mkfs.minix's 1376 inodes and 4096 zones (as the test images above).
+	EXPECT_NE(out.find("\"version\": 2"), std::string::npos) << out;
+	EXPECT_NE(out.find("\"zones\": 4096"), std::string::npos) << out;
+	EXPECT_NE(out.find("\"inodes_used\": 1"), std::string::npos) << out;
+	EXPECT_NE(out.find("\"region\": \"inode table\""), std::string::npos) << out;
+	out.clear();
+	ASSERT_EQ(x("inspect " + img_q(), &out), 0);
+	EXPECT_NE(out.find("zone bitmap"), std::string::npos) << out;
+	EXPECT_NE(out.find("data zones"), std::string::npos) << out;
+}
+
+} // namespace
+} // namespace xloop::minix::test
