@@ -90,6 +90,16 @@ TEST(LoopModelBlockSize, PlausibleSectorSizeLeavesTheTopToTheKernel)
 	EXPECT_FALSE(plausible_sector_size(1ull << 40));
 }
 
+TEST(LoopModelBlockSize, SectorSizeErrorNamesTheObjectAndTheSize)
+{
+	EXPECT_TRUE(check_sector_size(4096, "a.img").ok());
+	Status bad = check_sector_size(1000, "a.img");
+	ASSERT_FALSE(bad.ok());
+	EXPECT_EQ(bad.error().code(), EINVAL);
+	EXPECT_EQ(bad.error().message(),
+	          "a.img: sector size 1000 is not a power of two of at least 512");
+}
+
 TEST(LoopModelConfigure, RejectsWhatLoopConfigureRejects)
 {
 	loop_config config{};

@@ -94,6 +94,32 @@ lc_bound() {
 	echo "$n"
 }
 
+# lc_stock_runs SESSION WHAT: on loop.ko (left loaded), SESSION through
+# losetup (losetup.out, the oracle) and through xloop --driver loop; the two
+# must print the same.  SESSION takes MODE and the disk name prefix.
+lc_stock_runs() {
+	local session=$1 what=$2
+	stock_loop_load
+	"$session" losetup loop >losetup.out 2>&1
+	"$session" xloop:loop loop >xloop-stock.out 2>&1
+	cat xloop-stock.out
+	diff -u losetup.out xloop-stock.out || fail "$what: xloop differs from losetup on loop.ko"
+}
+
+# lc_xloop_runs SESSION WHAT: SESSION through xloop on xloop.ko native (names
+# read xloopN as loopN) and drop-in; each must print what losetup.out holds.
+lc_xloop_runs() {
+	local session=$1 what=$2
+	lc_native_load
+	"$session" xloop:xloop xloop >native.out 2>&1
+	lc_names <native.out >native.cmp
+	diff -u losetup.out native.cmp || fail "$what on xloop.ko (native) differs from loop.ko"
+	lc_dropin_load
+	"$session" xloop:xloop loop >dropin.out 2>&1
+	diff -u losetup.out dropin.out || fail "$what on xloop.ko (drop-in) differs from loop.ko"
+	no_device_bound loop
+}
+
 # lc_dropin_load / lc_native_load: xloop.ko in the wanted mode, no loop.ko.
 lc_dropin_load() {
 	if grep -q '^loop ' /proc/modules; then rmmod loop; fi

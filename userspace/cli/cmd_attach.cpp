@@ -53,12 +53,10 @@ Result<loopdev::AttachRequest> request_of(const AttachOptions &options)
 		*size.value = *value;
 	}
 	if (options.sector_size) {
-		auto value = size_option("sector size", *options.sector_size);
+		auto value = sector_size_option(*options.sector_size);
 		if (!value)
 			return value.error();
-		if (*value > UINT32_MAX)
-			return Error(EINVAL, "sector size " + *options.sector_size);
-		request.sector_size = static_cast<std::uint32_t>(*value);
+		request.sector_size = *value;
 	}
 	if (!options.direct_io.empty()) {
 		auto on = on_off_option("--direct-io", options.direct_io);

@@ -18,8 +18,7 @@ struct ResizeOptions {
 int run_resize(const ResizeOptions &options)
 {
 	loopdev::LinuxOs os;
-	auto disk =
-	        loopdev::resolve_disk(os, loopdev::all_drivers(probe_drivers(os)), options.device);
+	auto disk = named_disk(os, options.device);
 	if (!disk) {
 		report(disk.error());
 		return 1;

@@ -23,13 +23,10 @@ struct SetOptions {
 Status apply(loopdev::LoopContext &context, const loopdev::Disk &disk, const SetOptions &options)
 {
 	if (options.sector_size) {
-		auto size = size_option("sector size", *options.sector_size);
+		auto size = sector_size_option(*options.sector_size);
 		if (!size)
 			return size.error();
-		if (*size > UINT32_MAX)
-			return Error(EINVAL, "sector size " + *options.sector_size);
-		if (Status st = context.set_sector_size(disk, static_cast<std::uint32_t>(*size));
-		    !st)
+		if (Status st = context.set_sector_size(disk, *size); !st)
 			return st;
 	}
 	// After the sector size: direct I/O may need the larger one.
@@ -55,8 +52,7 @@ Status apply(loopdev::LoopContext &context, const loopdev::Disk &disk, const Set
 int run_set(const SetOptions &options)
 {
 	loopdev::LinuxOs os;
-	auto disk =
-	        loopdev::resolve_disk(os, loopdev::all_drivers(probe_drivers(os)), options.device);
+	auto disk = named_disk(os, options.device);
 	if (!disk) {
 		report(disk.error());
 		return 1;

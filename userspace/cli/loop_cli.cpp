@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/loop_commands.hpp"
+#include "loopdev/loop_model.hpp"
 #include "loopdev/size_parse.hpp"
 
 namespace xloop::cli
@@ -56,6 +57,24 @@ Result<std::uint64_t> size_option(const std::string &what, const std::string &te
 	if (!size)
 		return size.error().within("failed to parse " + what);
 	return size;
+}
+
+Result<std::uint32_t> sector_size_option(const std::string &text)
+{
+	auto size = size_option("sector size", text);
+	if (!size)
+		return size.error();
+	// Zero asks for the driver's default (losetup -b 0).
+	if (*size != 0) {
+		if (Status st = loopdev::check_sector_size(*size, "--sector-size"); !st)
+			return st.error();
+	}
+	return static_cast<std::uint32_t>(*size);
+}
+
+Result<loopdev::Disk> named_disk(loopdev::LoopOs &os, const std::string &name)
+{
+	return loopdev::resolve_disk(os, loopdev::all_drivers(probe_drivers(os)), name);
 }
 
 Result<bool> on_off_option(const std::string &what, const std::string &text)

@@ -42,6 +42,12 @@ void report(const Error &error);
 // A size option (--offset, --sizelimit, --sector-size): a number with a unit.
 Result<std::uint64_t> size_option(const std::string &what, const std::string &text);
 
+// -b/--sector-size: a size that fits the ioctl (the rest is the kernel's call).
+Result<std::uint32_t> sector_size_option(const std::string &text);
+
+// The disk a command's DEVICE argument names, whichever driver serves it.
+Result<loopdev::Disk> named_disk(loopdev::LoopOs &os, const std::string &name);
+
 // --direct-io / --autoclear style switches: "on" or "off".
 Result<bool> on_off_option(const std::string &what, const std::string &text);
 

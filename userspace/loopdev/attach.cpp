@@ -157,10 +157,10 @@ Status LoopContext::check_bound(LoopDevice &device, const AttachRequest &request
 
 Result<Attached> LoopContext::attach(const AttachRequest &request)
 {
-	if (request.sector_size && !plausible_sector_size(request.sector_size))
-		return Error(EINVAL, request.file,
-		             "sector size " + std::to_string(request.sector_size) +
-		                     " is not a power of two of at least 512");
+	if (request.sector_size) {
+		if (Status st = check_sector_size(request.sector_size, request.file); !st)
+			return st.error();
+	}
 	auto file = open_backing(request);
 	if (!file)
 		return file.error();

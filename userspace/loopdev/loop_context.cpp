@@ -41,10 +41,8 @@ Status LoopContext::set_direct_io(const Disk &disk, bool on)
 
 Status LoopContext::set_sector_size(const Disk &disk, std::uint32_t size)
 {
-	if (!plausible_sector_size(size))
-		return Error(EINVAL, disk.path,
-		             "sector size " + std::to_string(size) +
-		                     " is not a power of two of at least 512");
+	if (Status st = check_sector_size(size, disk.path); !st)
+		return st;
 	auto device = open_for_change(disk);
 	if (!device)
 		return device.error();

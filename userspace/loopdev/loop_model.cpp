@@ -51,6 +51,15 @@ bool plausible_sector_size(std::uint64_t size)
 	       size <= std::numeric_limits<std::uint32_t>::max();
 }
 
+Status check_sector_size(std::uint64_t size, const std::string &object)
+{
+	if (plausible_sector_size(size))
+		return {};
+	return Error(EINVAL, object,
+	             "sector size " + std::to_string(size) +
+	                     " is not a power of two of at least 512");
+}
+
 Status check_status(const loop_info64 &info)
 {
 	constexpr auto max = static_cast<std::uint64_t>(LLONG_MAX);

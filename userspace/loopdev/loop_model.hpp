@@ -7,6 +7,7 @@
 #include <linux/loop.h>
 
 #include <cstdint>
+#include <string>
 
 #include "common/result.hpp"
 
@@ -46,6 +47,8 @@ bool valid_block_size(std::uint32_t size, std::uint32_t page_size);
 // A sector size worth passing to any kernel: a power of two of at least 512
 // (the upper bound is the running kernel's to decide; it grew in 6.14).
 bool plausible_sector_size(std::uint64_t size);
+// The same as a Status: EINVAL naming `object` and the size.
+Status check_sector_size(std::uint64_t size, const std::string &object);
 
 // What LOOP_CONFIGURE checks in the request itself before it binds anything:
 // EINVAL for flags outside the settable set, an encryption type or key size,

@@ -10,13 +10,17 @@
 . "$XT_TOP/tests/vm/kmod-lib.sh"
 # shellcheck source=../loopcli-lib.sh
 . "$XT_TOP/tests/vm/loopcli-lib.sh"
-xl_restore_on_exit
 
 truncate -s 10M a.img
 truncate -s 3M b.img
 truncate -s 1000 odd.img
 truncate -s 4M disk.img && "$XL_PROBE" mbr disk.img
-mkdir dir
+mkdir dir rofs
+# A file on a read-only file system: the device falls back to read-only.
+mount -t tmpfs -o size=8M tmpfs rofs
+truncate -s 2M rofs/c.img
+mount -o remount,ro rofs
+trap 'umount -l "$top/rofs"; xl_restore' EXIT
 top=$PWD
 
 # One scenario per line: the options and the file, as losetup takes them.
@@ -31,6 +35,7 @@ scenarios=(
 	"--sizelimit 1000 a.img"
 	"-o 1000 --sizelimit 2000 a.img"
 	"-o 99999999 a.img"
+	"rofs/c.img"
 	"--direct-io=on a.img"
 	"--direct-io=off a.img"
 	"-r --direct-io=on b.img"
@@ -43,10 +48,13 @@ scenarios=(
 	"-o -1 a.img"
 )
 
-# session MODE OBSERVER: every scenario side by side (each success takes
-# the next free device), observed once, then the device-specific ones.
+# session MODE PREFIX: every scenario side by side (each success takes the
+# next free device), observed once, then the device-specific ones.  xloop
+# list observes native devices, losetup the others.
 session() {
-	local mode=$1 observer=$2 s r dev devs=()
+	local mode=$1 prefix=$2 observer=losetup s r dev dev0 devs=()
+	[ "$prefix" = xloop ] && observer=xloop:xloop
+	dev0=/dev/${prefix}0
 	cd "$top" || return 1
 	for s in "${scenarios[@]}"; do
 		# shellcheck disable=SC2086 # a scenario is a word list
@@ -61,9 +69,9 @@ session() {
 	lc_state "$observer" "${devs[@]}"
 	lc_detach_all "$mode"
 	# A named device: free, then already bound.
-	echo "[--device] $(lc_attach "$mode" --device "$DEV0" a.img)"
-	echo "[--device busy] $(lc_attach "$mode" --device "$DEV0" b.img)"
-	lc_state "$observer" "$DEV0"
+	echo "[--device] $(lc_attach "$mode" --device "$dev0" a.img)"
+	echo "[--device busy] $(lc_attach "$mode" --device "$dev0" b.img)"
+	lc_state "$observer" "$dev0"
 	# -L: the same mapping is reused, an overlapping one refused.
 	echo "[-L same] $(lc_attach "$mode" -L a.img)"
 	echo "[-L offset] $(lc_attach "$mode" -L -o 512 a.img)"
@@ -72,29 +80,10 @@ session() {
 	# /sys/block order is a hash of the names: sort.
 	lc_list "$observer" -n --raw -O NAME,BACK-FILE,OFFSET,SIZELIMIT | sort
 	lc_detach_all "$mode"
-	echo "bound after: $(lc_bound "${DEV0%0}")"
+	echo "bound after: $(lc_bound "$prefix")"
 }
 
-# Stock loop.ko: losetup is the oracle for xloop --driver loop.
-stock_loop_load
-DEV0=/dev/loop0
-session losetup losetup >losetup.out 2>&1
-session xloop:loop losetup >xloop-stock.out 2>&1
-cat xloop-stock.out
-diff -u losetup.out xloop-stock.out || fail "xloop attach differs from losetup on loop.ko"
+lc_stock_runs session "xloop attach"
 grep -q '^\[a.img\] rc=0 dev=/dev/loop0$' losetup.out || fail "the oracle run itself failed"
 stock_loop_unload
-
-# xloop.ko native, driven by xloop, observed by xloop list.
-lc_native_load
-DEV0=/dev/xloop0
-session xloop:xloop xloop:xloop >native.out 2>&1
-lc_names <native.out >native.cmp
-diff -u losetup.out native.cmp || fail "xloop attach on xloop.ko (native) differs from loop.ko"
-
-# xloop.ko drop-in: xloop attach and losetup both drive it.
-lc_dropin_load
-DEV0=/dev/loop0
-session xloop:xloop losetup >dropin.out 2>&1
-diff -u losetup.out dropin.out || fail "xloop attach on xloop.ko (drop-in) differs from loop.ko"
-no_device_bound loop
+lc_xloop_runs session "xloop attach"

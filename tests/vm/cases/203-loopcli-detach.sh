@@ -70,11 +70,7 @@ session() {
 	lc_run "detach all, none bound" lc_detach_all "$mode"
 }
 
-stock_loop_load
-session losetup loop >losetup.out 2>&1
-session xloop:loop loop >xloop-stock.out 2>&1
-cat xloop-stock.out
-diff -u losetup.out xloop-stock.out || fail "xloop detach differs from losetup on loop.ko"
+lc_stock_runs session "xloop detach"
 grep -q "^loop0 autoclear=1$" losetup.out || fail "the oracle never saw a deferred detach"
 
 # Detach by backing file, which losetup has no form for.
@@ -92,12 +88,4 @@ expect_fail "$XLOOP" detach --all "$d0"
 expect_fail "$XLOOP" detach nonexist.img
 stock_loop_unload
 
-lc_native_load
-session xloop:xloop xloop >native.out 2>&1
-lc_names <native.out >native.cmp
-diff -u losetup.out native.cmp || fail "xloop detach on xloop.ko (native) differs from loop.ko"
-
-lc_dropin_load
-session xloop:xloop loop >dropin.out 2>&1
-diff -u losetup.out dropin.out || fail "xloop detach on xloop.ko (drop-in) differs from loop.ko"
-no_device_bound loop
+lc_xloop_runs session "xloop detach"

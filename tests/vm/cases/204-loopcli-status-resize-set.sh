@@ -83,11 +83,7 @@ session() {
 	lc_detach_all "$mode"
 }
 
-stock_loop_load
-session losetup loop >losetup.out 2>&1
-session xloop:loop loop >xloop-stock.out 2>&1
-cat xloop-stock.out
-diff -u losetup.out xloop-stock.out || fail "xloop status/resize/set differ from losetup on loop.ko"
+lc_stock_runs session "xloop status/resize/set"
 grep -q "^after resize: 20971520$" losetup.out || fail "the oracle did not resize"
 grep -q "^dio on a block device: 1$" losetup.out || fail "the oracle did no direct I/O"
 
@@ -107,12 +103,4 @@ expect_fail "$XLOOP" set "$d"
 expect_fail "$XLOOP" set "$d" --direct-io=maybe
 stock_loop_unload
 
-lc_native_load
-session xloop:xloop xloop >native.out 2>&1
-lc_names <native.out >native.cmp
-diff -u losetup.out native.cmp || fail "xloop status/resize/set on xloop.ko (native) differ from loop.ko"
-
-lc_dropin_load
-session xloop:xloop loop >dropin.out 2>&1
-diff -u losetup.out dropin.out || fail "xloop status/resize/set on xloop.ko (drop-in) differ from loop.ko"
-no_device_bound loop
+lc_xloop_runs session "xloop status/resize/set"
