@@ -246,7 +246,8 @@ Result<std::vector<uint32_t>> Checker::dir_blocks(const Inode &dir)
 	        (uint64_t{dir.size} + sb_.block_size - 1) / sb_.block_size, sb_.data_zones());
 	std::vector<uint32_t> out;
 	auto valid = [&](uint32_t z) { return z >= sb_.first_data_zone && z < sb_.nzones; };
-	std::vector<uint8_t> ind;
+	std::vector<uint8_t> ind_cache[4];
+	uint32_t ind_zone[4] = {0, 0, 0, 0};
 	for (uint64_t i = 0; i < nblocks; i++) {
 		uint64_t index = i;
 		uint32_t zone = 0;
@@ -264,8 +265,13 @@ Result<std::vector<uint32_t>> Checker::dir_blocks(const Inode &dir)
 				break;
 			zone = dir.zone[6 + depth];
 			for (unsigned level = depth; level > 0 && valid(zone); level--) {
-				if (Status st = read_block(zone, ind); !st)
-					return st.error();
+				// Consecutive blocks share indirect blocks: read each once.
+				std::vector<uint8_t> &ind = ind_cache[level];
+				if (ind_zone[level] != zone) {
+					if (Status st = read_block(zone, ind); !st)
+						return st.error();
+					ind_zone[level] = zone;
+				}
 				zone = ptr_at(ind, static_cast<uint32_t>((index / span(level - 1)) %
 				                                         per_block()));
 			}
@@ -624,7 +630,10 @@ Status Checker::write_back()
 		if (Status st = dev_.write(kSuperOffset, super); !st)
 			return st;
 	}
-	return dev_.flush();
+	// A check that wrote nothing has nothing to sync.
+	if (result_.changed || opts_.repair)
+		return dev_.flush();
+	return {};
 }
 
 Result<FsckResult> Checker::run()

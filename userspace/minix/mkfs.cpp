@@ -2,6 +2,7 @@
 
 #include <minix_format.h>
 
+#include <algorithm>
 #include <vector>
 
 #include <fmt/format.h>
@@ -32,6 +33,17 @@ void set_bit(std::vector<uint8_t> &map, uint64_t bit, bool on)
 		map[bit / 8] |= mask;
 	else
 		map[bit / 8] &= static_cast<uint8_t>(~mask);
+}
+
+// Clears bits [first, end): whole bytes at once, the ragged ends bit by bit.
+void clear_bits(std::vector<uint8_t> &map, uint64_t first, uint64_t end)
+{
+	while (first < end && first % 8)
+		set_bit(map, first++, false);
+	uint64_t bytes = (end - first) / 8;
+	std::fill_n(map.begin() + static_cast<std::ptrdiff_t>(first / 8), bytes, 0);
+	for (first += bytes * 8; first < end; first++)
+		set_bit(map, first, false);
 }
 
 } // namespace
@@ -133,10 +145,8 @@ Status make_filesystem(BlockDevice &dev, const Superblock &sb, const MkfsOptions
 	uint64_t table_bytes = uint64_t{sb.inode_table_blocks()} * bs;
 	std::vector<uint8_t> meta(imap_bytes + zmap_bytes + table_bytes, 0);
 	std::vector<uint8_t> imap(imap_bytes, 0xff), zmap(zmap_bytes, 0xff);
-	for (uint64_t i = 1; i <= sb.ninodes; i++)
-		set_bit(imap, i, false);
-	for (uint64_t z = 1; z <= sb.data_zones(); z++)
-		set_bit(zmap, z, false);
+	clear_bits(imap, 1, uint64_t{sb.ninodes} + 1);
+	clear_bits(zmap, 1, uint64_t{sb.data_zones()} + 1);
 	set_bit(imap, kRootIno, true);
 	set_bit(zmap, 1, true);
 	std::copy(imap.begin(), imap.end(), meta.begin());
