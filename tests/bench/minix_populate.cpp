@@ -18,7 +18,8 @@ int main(int argc, char **argv)
 		std::fprintf(stderr, "usage: minix_populate IMAGE DIRS FILES\n");
 		return 2;
 	}
-	unsigned dirs = static_cast<unsigned>(std::atoi(argv[2])), files = static_cast<unsigned>(std::atoi(argv[3]));
+	unsigned dirs = static_cast<unsigned>(std::atoi(argv[2])),
+	         files = static_cast<unsigned>(std::atoi(argv[3]));
 	xloop::Result<FileDevice> dev = FileDevice::open(argv[1], FileDevice::Mode::read_write);
 	if (!dev) {
 		std::fprintf(stderr, "minix_populate: %s\n", dev.error().message().c_str());
@@ -36,16 +37,20 @@ int main(int argc, char **argv)
 	for (unsigned d = 0; d < dirs; d++) {
 		xloop::Result<uint32_t> dir = (*fs)->mkdir(kRootIno, "d" + std::to_string(d), 0755);
 		if (!dir) {
-			std::fprintf(stderr, "minix_populate: mkdir: %s\n", dir.error().message().c_str());
+			std::fprintf(stderr, "minix_populate: mkdir: %s\n",
+			             dir.error().message().c_str());
 			return 1;
 		}
 		for (unsigned f = 0; f < files; f++) {
-			xloop::Result<uint32_t> ino = (*fs)->create(*dir, "f" + std::to_string(f), 0644);
+			xloop::Result<uint32_t> ino =
+			        (*fs)->create(*dir, "f" + std::to_string(f), 0644);
 			size_t size = (f * 37) % 4097;
-			xloop::Result<size_t> n = ino ? (*fs)->write(*ino, 0, std::span(data.data(), size))
-			                              : xloop::Result<size_t>(ino.error());
+			xloop::Result<size_t> n =
+			        ino ? (*fs)->write(*ino, 0, std::span(data.data(), size))
+			            : xloop::Result<size_t>(ino.error());
 			if (!n) {
-				std::fprintf(stderr, "minix_populate: %s\n", n.error().message().c_str());
+				std::fprintf(stderr, "minix_populate: %s\n",
+				             n.error().message().c_str());
 				return 1;
 			}
 		}

@@ -314,7 +314,8 @@ Result<uint32_t> Filesystem::resolve(std::string_view path)
 			continue;
 		Result<uint32_t> next = lookup(ino, part);
 		if (!next) // name the path up to the component that failed
-			return Error(next.error().code(), std::string(path.substr(0, end)), next.error().detail());
+			return Error(next.error().code(), std::string(path.substr(0, end)),
+			             next.error().detail());
 		ino = *next;
 	}
 	return ino;
