@@ -2,17 +2,23 @@
 /*
  * xloop: what may back a device, and the recursion check.
  *
- * A device must never end up backed by itself, directly or through a chain
- * of loop devices, or its I/O would wait on itself.  loop.ko follows chains
- * of its own devices only (major 7).  xloop follows its own devices through
- * their struct xloop_device, and the stock loop driver's devices through the
- * one thing loop.ko publishes about its binding, the sysfs attribute
- * /sys/dev/block/7:N/loop/backing_file: the path it names is looked up and, if
- * it is a block device, the walk goes on from there.  Caveats of that bridge,
- * documented rather than hidden: it needs sysfs at /sys in the caller's mount
- * namespace, and a backing file that was deleted or renamed since it was
- * bound cannot be followed (its path no longer resolves), in which case the
- * walk ends there as for a regular file.
+ * A device must never end up backed by itself, or its I/O would wait on
+ * itself.  The walk goes from the new backing file through every block
+ * device its data lives on: the device itself for a block device file (a
+ * partition standing for its whole disk), the file system's device for a
+ * regular file, and from a loop device on to that device's own backing file.
+ * loop.ko follows only chains of block device files on its own major (7),
+ * which misses partitions on the extended major (259) and file systems.
+ *
+ * xloop follows its own devices through their struct xloop_device, and the
+ * stock loop driver's devices through the one thing loop.ko publishes about
+ * its binding, the sysfs attribute /sys/dev/block/7:N/loop/backing_file: the
+ * path it names is looked up and the walk goes on from there.  Caveats of
+ * that bridge, documented rather than hidden: it needs sysfs at /sys in the
+ * caller's mount namespace, and a backing file that was deleted or renamed
+ * since it was bound cannot be followed (its path no longer resolves), in
+ * which case the walk ends there.  Other stacking drivers (dm, md) are not
+ * followed.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -24,6 +30,13 @@
 
 /* Longer chains than this are treated as a cycle among foreign devices. */
 #define XLOOP_MAX_CHAIN 64
+
+/* One link of a chain: a block device that the data lives on. */
+struct xloop_link {
+	dev_t dev;		/* the device, possibly a partition */
+	dev_t disk;		/* its whole disk */
+	bool fs;		/* reached as a file system's device */
+};
 
 /* The file behind descriptor @fd, if it can back a device: it must read. */
 struct file *xloop_get_backing_file(unsigned int fd)
@@ -40,133 +53,174 @@ struct file *xloop_get_backing_file(unsigned int fd)
 	return file;
 }
 
-/* Does block device number @dev belong to @lo (the disk or a partition)? */
-static bool xloop_dev_is(struct xloop_device *lo, dev_t dev)
-{
-	return MAJOR(dev) == xloop_major &&
-	       (MINOR(dev) >> xloop_part_shift) == lo->number;
-}
-
 /*
- * The next link after xloop device number @index: the device number of its
- * backing block device, 0 if it is backed by a regular file, or an errno.
+ * The block device under @inode: the device itself, or the device of the
+ * file system holding a regular file.  1 and @link set, or 0 if there is none.
+ * @inode is an open file's f_mapping->host (for a block device, the bdev's
+ * own inode) or a regular file's inode, kept alive by the caller.
  */
-static int xloop_chain_next_own(int index, dev_t *next)
+static int xloop_link_of_inode(struct inode *inode, struct xloop_link *link)
 {
-	struct xloop_device *l;
-	struct inode *inode;
-	int err = 0;
+	struct block_device *bdev;
 
-	mutex_lock(&xloop_ctl_mutex);
-	l = xloop_lookup(index);
-	if (!l) {
-		err = -EINVAL;
-		goto out;
-	}
-	spin_lock_irq(&l->lock);
-	if (l->state != XLOOP_BOUND || !l->backing) {
-		err = -EINVAL;
+	if (S_ISBLK(inode->i_mode)) {
+		bdev = I_BDEV(inode);
+		link->fs = false;
+	} else if (S_ISREG(inode->i_mode) && inode->i_sb->s_bdev) {
+		bdev = inode->i_sb->s_bdev;
+		link->fs = true;
 	} else {
-		inode = l->backing->f_mapping->host;
-		*next = S_ISBLK(inode->i_mode) ? inode->i_rdev : 0;
+		return 0;
 	}
-	spin_unlock_irq(&l->lock);
-out:
-	mutex_unlock(&xloop_ctl_mutex);
-	return err;
+	link->dev = bdev->bd_dev;
+	link->disk = disk_devt(bdev->bd_disk);
+	return 1;
 }
 
-/* Read loop.ko's loop/backing_file for disk @dev; -ENOENT when unbound. */
-static int xloop_read_stock_backing(dev_t dev, char *buf, size_t size)
+/* Read sysfs attribute @path into @buf, without its newline. */
+static int xloop_read_sysfs(const char *path, char *buf, size_t size)
 {
-	static const char * const fmts[] = {
-		"/sys/dev/block/%u:%u/loop/backing_file",
-		/* a partition: the attribute sits on its disk */
-		"/sys/dev/block/%u:%u/../loop/backing_file",
-	};
-	char path[64];
-	struct file *f;
+	struct file *f = filp_open(path, O_RDONLY, 0);
 	loff_t pos = 0;
-	ssize_t len = -ENOENT;
-	int i;
+	ssize_t len;
 
-	for (i = 0; i < ARRAY_SIZE(fmts) && len == -ENOENT; i++) {
-		snprintf(path, sizeof(path), fmts[i], MAJOR(dev), MINOR(dev));
-		f = filp_open(path, O_RDONLY, 0);
-		if (IS_ERR(f)) {
-			len = PTR_ERR(f);
-			continue;
-		}
-		len = kernel_read(f, buf, size - 1, &pos);
-		fput(f);
-	}
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	len = kernel_read(f, buf, size - 1, &pos);
+	fput(f);
 	if (len < 0)
 		return len;
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
 	buf[len] = '\0';
-	strim(buf);
 	return 0;
 }
 
-/* The next link after a stock loop device, as for xloop_chain_next_own(). */
-static int xloop_chain_next_stock(dev_t dev, dev_t *next)
+/*
+ * The whole disk of block device @dev, from sysfs (a partition's directory
+ * sits in its disk's).  1 and @disk set, or 0 if there is no such device.
+ */
+static int xloop_whole_disk(dev_t dev, dev_t *disk)
 {
-	struct path path;
+	char path[64], buf[32];
+	unsigned int major, minor;
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/partition",
+		 MAJOR(dev), MINOR(dev));
+	if (xloop_read_sysfs(path, buf, sizeof(buf))) {
+		*disk = dev;
+	} else {
+		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../dev",
+			 MAJOR(dev), MINOR(dev));
+		if (xloop_read_sysfs(path, buf, sizeof(buf)) ||
+		    sscanf(buf, "%u:%u", &major, &minor) != 2)
+			return 0;
+		*disk = MKDEV(major, minor);
+	}
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/dev",
+		 MAJOR(*disk), MINOR(*disk));
+	return xloop_read_sysfs(path, buf, sizeof(buf)) ? 0 : 1;
+}
+
+/* The link under the file named @name (a stock device's backing file). */
+static int xloop_link_of_path(const char *name, struct xloop_link *link)
+{
 	struct inode *inode;
+	struct path path;
+	int next = 0;
+
+	if (kern_path(name, LOOKUP_FOLLOW, &path))
+		return 0;
+	inode = d_backing_inode(path.dentry);
+	if (S_ISBLK(inode->i_mode)) {
+		/* A device node: its number, and the disk from sysfs. */
+		link->dev = inode->i_rdev;
+		link->fs = false;
+		next = xloop_whole_disk(link->dev, &link->disk);
+	} else {
+		next = xloop_link_of_inode(inode, link);
+	}
+	path_put(&path);
+	return next;
+}
+
+/*
+ * The link after xloop disk @link->disk: 1 and @link updated, 0 at the end
+ * of the chain, or an errno.  Reached as a device, an unbound xloop device is
+ * EINVAL (loop.ko's answer for a chain through an unbound device); reached
+ * through a file system, a device being detached still holds its file.
+ */
+static int xloop_next_own(struct xloop_device *lo, struct xloop_link *link)
+{
+	int index = MINOR(link->disk) >> xloop_part_shift;
+	struct xloop_device *l;
+	int next;
+
+	if (index == lo->number)
+		/* Still unbound (LOOP_CONFIGURE), lo is such a device too. */
+		return lo->state == XLOOP_BOUND || link->fs ? -EBADF : -EINVAL;
+	next = link->fs ? 0 : -EINVAL;
+	mutex_lock(&xloop_ctl_mutex);
+	l = xloop_lookup(index);
+	if (l) {
+		spin_lock_irq(&l->lock);
+		if (l->backing && (l->state == XLOOP_BOUND || link->fs))
+			next = xloop_link_of_inode(l->backing->f_mapping->host,
+						   link);
+		spin_unlock_irq(&l->lock);
+	}
+	mutex_unlock(&xloop_ctl_mutex);
+	return next;
+}
+
+/* The link after stock loop disk @link->disk, as for xloop_next_own(). */
+static int xloop_next_stock(struct xloop_link *link)
+{
+	char path[64];
 	char *name;
-	int err;
+	int next;
 
 	name = kmalloc(PATH_MAX, GFP_KERNEL);
 	if (!name)
 		return -ENOMEM;
-	err = xloop_read_stock_backing(dev, name, PATH_MAX);
-	if (err) {
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/loop/backing_file",
+		 MAJOR(link->disk), MINOR(link->disk));
+	if (xloop_read_sysfs(path, name, PATH_MAX))
 		/* No loop/ group: the stock device is unbound. */
-		err = -EINVAL;
-		goto out;
-	}
-	*next = 0;
-	if (kern_path(name, LOOKUP_FOLLOW, &path) == 0) {
-		inode = d_backing_inode(path.dentry);
-		if (S_ISBLK(inode->i_mode))
-			*next = inode->i_rdev;
-		path_put(&path);
-	}
-out:
+		next = link->fs ? 0 : -EINVAL;
+	else
+		next = xloop_link_of_path(name, link);
 	kfree(name);
-	return err;
+	return next;
 }
 
 /*
  * May @file back @lo (opened as @bdev)?  0, or -EBADF when the chain leads
  * back to @lo, or -EINVAL for an unbound loop device in the chain or a file
  * that is neither regular nor a block device.  Caller holds
- * xloop_validate_mutex, which orders binds that walk chains.
+ * xloop_validate_mutex, which orders binds that walk chains, and lo->mutex.
  */
 int xloop_validate_chain(struct xloop_device *lo, struct file *file,
 			 struct block_device *bdev)
 {
 	struct inode *inode = file->f_mapping->host;
-	dev_t dev;
-	int depth, err;
+	struct xloop_link link;
+	int depth, next;
 
 	lockdep_assert_held(&xloop_validate_mutex);
+	lockdep_assert_held(&lo->mutex);
 	if (!S_ISREG(inode->i_mode) && !S_ISBLK(inode->i_mode))
 		return -EINVAL;
-	dev = S_ISBLK(inode->i_mode) ? inode->i_rdev : 0;
-	for (depth = 0; dev; depth++) {
-		if (depth > XLOOP_MAX_CHAIN)
+	next = xloop_link_of_inode(inode, &link);
+	for (depth = 0; next > 0; depth++) {
+		if (depth >= XLOOP_MAX_CHAIN || link.dev == bdev->bd_dev)
 			return -EBADF;
-		if (dev == bdev->bd_dev || xloop_dev_is(lo, dev))
-			return -EBADF;
-		if (MAJOR(dev) == xloop_major)
-			err = xloop_chain_next_own(MINOR(dev) >> xloop_part_shift,
-						   &dev);
-		else if (MAJOR(dev) == LOOP_MAJOR && !xloop_drop_in)
-			err = xloop_chain_next_stock(dev, &dev);
+		if (MAJOR(link.disk) == xloop_major)
+			next = xloop_next_own(lo, &link);
+		else if (MAJOR(link.disk) == LOOP_MAJOR && !xloop_drop_in)
+			next = xloop_next_stock(&link);
 		else
-			break;
-		if (err)
-			return err;
+			next = 0;
 	}
-	return 0;
+	return next;
 }

@@ -8,9 +8,12 @@
  *   xloop_probe abi CONTROL PREFIX DIR       the scripted ABI sequence
  *   xloop_probe uevents CONTROL PREFIX DIR   uevents of attach/resize/detach
  *   xloop_probe stress CONTROL PREFIX DIR CYCLES PROCS
- *   xloop_probe attach CONTROL PREFIX FILE [ro|partscan|dio|autoclear]...
+ *   xloop_probe attach CONTROL PREFIX FILE [ro|partscan|dio|autoclear|append|on=DEVICE]...
  *   xloop_probe detach DEVICE
  *   xloop_probe changefd DEVICE FILE         LOOP_CHANGE_FD, prints the result
+ *   xloop_probe setfd DEVICE FILE [rw]       LOOP_SET_FD, prints the result and
+ *                                            detaches again if it succeeded
+ *   xloop_probe ctl CONTROL add|remove N     LOOP_CTL_ADD/REMOVE, prints the result
  *   xloop_probe mbr FILE                     an MBR with one partition (1-3 MiB)
  *
  * CONTROL is the control device (/dev/loop-control, /dev/xloop-control),
@@ -761,7 +764,8 @@ static void stress(int cycles, int procs)
 static int attach(const char *file, char **opts)
 {
 	uint32_t flags = 0;
-	int ro = 0, fd, dev, n;
+	int ro = 0, append = 0, fd, dev, n;
+	const char *on = NULL;
 
 	for (; *opts; opts++) {
 		if (!strcmp(*opts, "ro")) {
@@ -773,14 +777,28 @@ static int attach(const char *file, char **opts)
 			flags |= LO_FLAGS_DIRECT_IO;
 		} else if (!strcmp(*opts, "autoclear")) {
 			flags |= LO_FLAGS_AUTOCLEAR;
+		} else if (!strcmp(*opts, "append")) {
+			append = O_APPEND;
+		} else if (!strncmp(*opts, "on=", 3)) {
+			on = *opts + 3;
 		} else {
 			fprintf(stderr, "xloop_probe: unknown option %s\n", *opts);
 			return 2;
 		}
 	}
-	fd = open(file, ro ? O_RDONLY : O_RDWR);
+	fd = open(file, (ro ? O_RDONLY : O_RDWR) | append);
 	if (fd < 0)
 		die(file);
+	if (on) {
+		/* A chosen device: no retry, it must be free. */
+		dev = open(on, O_RDWR);
+		if (dev < 0)
+			die(on);
+		if (configure(dev, fd, flags, 0, 0, 0) < 0)
+			die("LOOP_CONFIGURE");
+		printf("%s\n", on);
+		return 0;
+	}
 	for (;;) {
 		n = get_free();
 		dev = open_dev(n, O_RDWR);
@@ -791,6 +809,40 @@ static int attach(const char *file, char **opts)
 		close(dev);
 	}
 	printf("%s\n", devpath(n));
+	return 0;
+}
+
+/*
+ * LOOP_SET_FD of FILE on DEVICE; a bind that succeeds is undone at once, with
+ * no I/O on the device (a recursive bind would hang the first reader).
+ */
+static int setfd(const char *device, const char *file, int rw)
+{
+	int dev = open(device, rw ? O_RDWR : O_RDONLY);
+	int fd = open(file, rw ? O_RDWR : O_RDONLY);
+	int rc;
+
+	if (dev < 0 || fd < 0)
+		die("open");
+	rc = ioctl(dev, LOOP_SET_FD, fd);
+	show("set_fd", rc);
+	if (rc == 0 && ioctl(dev, LOOP_CLR_FD, 0) < 0)
+		die("LOOP_CLR_FD");
+	return 0;
+}
+
+static int ctl_op(const char *control_dev, const char *op, int n)
+{
+	int fd = open(control_dev, O_RDWR);
+
+	if (fd < 0)
+		die(control_dev);
+	if (!strcmp(op, "add"))
+		show("ctl add", ioctl(fd, LOOP_CTL_ADD, n));
+	else if (!strcmp(op, "remove"))
+		show("ctl remove", ioctl(fd, LOOP_CTL_REMOVE, n));
+	else
+		return 2;
 	return 0;
 }
 
@@ -811,6 +863,10 @@ int main(int argc, char **argv)
 		write_mbr(argv[2]);
 		return 0;
 	}
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "setfd"))
+		return setfd(argv[2], argv[3], argc == 5 && !strcmp(argv[4], "rw"));
+	if (argc == 5 && !strcmp(argv[1], "ctl"))
+		return ctl_op(argv[2], argv[3], atoi(argv[4]));
 	if (argc == 4 && !strcmp(argv[1], "changefd")) {
 		int fd = open(argv[2], O_RDONLY);
 		int file = open(argv[3], O_RDONLY);
