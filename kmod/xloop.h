@@ -41,6 +41,7 @@ struct xloop_device {
 	bool sysfs_group;		/* the loop/ group exists */
 	bool visible;			/* found by GET_FREE/REMOVE; under xloop_ctl_mutex */
 	struct xloop_limits limits;
+	struct workqueue_struct *wq;	/* the request workers, from the first bind */
 
 	spinlock_t lock;		/* protects @backing for sysfs and chain walks */
 	struct mutex mutex;		/* serialises ioctls, open and teardown */
@@ -108,8 +109,8 @@ int xloop_validate_chain(struct xloop_device *lo, struct file *file,
 
 /* xloop_io.c: the request path */
 extern const struct blk_mq_ops xloop_mq_ops;
-int xloop_io_init(void);
-void xloop_io_exit(void);
+int xloop_io_setup(struct xloop_device *lo);
+void xloop_io_cleanup(struct xloop_device *lo);
 
 /* xloop_sysfs.c: the loop/ attribute group */
 void xloop_sysfs_add(struct xloop_device *lo);

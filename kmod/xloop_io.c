@@ -9,10 +9,16 @@
  *     stack, not in reclaim); the page cache or an async O_DIRECT submission
  *     then completes it with no context switch at all;
  *   - otherwise, or when the NOWAIT attempt would block or falls short, runs
- *     the request as its own work item on an unbound workqueue, so requests
- *     of one device proceed in parallel (queue depth is real concurrency);
+ *     the request as its own work item on the device's unbound workqueue, so
+ *     requests of one device proceed in parallel (queue depth is real
+ *     concurrency);
  *   - in direct-I/O mode submits async kiocbs and completes from ->ki_complete.
  * FLUSH, DISCARD and WRITE_ZEROES always run in a work item.
+ *
+ * Each device has a workqueue of its own, as in loop.ko: the workers of a
+ * device stacked on another wait for the lower device's requests, and under
+ * one shared max_active limit enough waiting upper workers would leave the
+ * lower device none (a deadlock).
  */
 #include <linux/blk-mq.h>
 #include <linux/falloc.h>
@@ -25,8 +31,6 @@
 
 /* Zero pages written per call when the backing file cannot zero a range. */
 #define XLOOP_ZERO_BATCH 16
-
-static struct workqueue_struct *xloop_wq;
 
 static void xloop_finish(struct xloop_cmd *cmd, blk_status_t status)
 {
@@ -99,6 +103,7 @@ static blk_status_t xloop_errno_status(long err)
 static void xloop_rw_done(struct xloop_cmd *cmd)
 {
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
+	struct xloop_device *lo = rq->q->queuedata;
 	bool write = req_op(rq) == REQ_OP_WRITE;
 	long ret = cmd->ret;
 
@@ -116,7 +121,7 @@ static void xloop_rw_done(struct xloop_cmd *cmd)
 	 * blocking transfer that made progress: retry the rest.
 	 */
 	if (cmd->nowait || ret > 0) {
-		queue_work(xloop_wq, &cmd->work);
+		queue_work(lo->wq, &cmd->work);
 		return;
 	}
 	if (ret < 0) {
@@ -335,7 +340,7 @@ static blk_status_t xloop_queue_rq(struct blk_mq_hw_ctx *hctx,
 	if (xloop_inline_ok(lo, rq))
 		xloop_rw_inline(lo, cmd);
 	else
-		queue_work(xloop_wq, &cmd->work);
+		queue_work(lo->wq, &cmd->work);
 	return BLK_STS_OK;
 }
 
@@ -366,14 +371,21 @@ const struct blk_mq_ops xloop_mq_ops = {
 	.init_request = xloop_init_request,
 };
 
-int xloop_io_init(void)
+/* The device's workqueue, made at its first bind and kept until it goes. */
+int xloop_io_setup(struct xloop_device *lo)
 {
-	xloop_wq = alloc_workqueue("xloop", WQ_UNBOUND | WQ_MEM_RECLAIM |
-				   WQ_FREEZABLE | WQ_HIGHPRI, 0);
-	return xloop_wq ? 0 : -ENOMEM;
+	int active = min_t(int, lo->tag_set.queue_depth, WQ_MAX_ACTIVE);
+
+	if (lo->wq)
+		return 0;
+	lo->wq = alloc_workqueue("xloop%d", WQ_UNBOUND | WQ_MEM_RECLAIM |
+				 WQ_FREEZABLE | WQ_HIGHPRI, active, lo->number);
+	return lo->wq ? 0 : -ENOMEM;
 }
 
-void xloop_io_exit(void)
+void xloop_io_cleanup(struct xloop_device *lo)
 {
-	destroy_workqueue(xloop_wq);
+	if (lo->wq)
+		destroy_workqueue(lo->wq);
+	lo->wq = NULL;
 }

@@ -216,6 +216,9 @@ static int xloop_configure(struct xloop_device *lo, xloop_mode_t mode,
 	err = xloop_apply_info(lo, &config->info);
 	if (err)
 		goto out_unlock;
+	err = xloop_io_setup(lo);
+	if (err)
+		goto out_unlock;
 	if (!(file->f_mode & FMODE_WRITE) || !(mode & XLOOP_MODE_WRITE) ||
 	    !file->f_op->write_iter)
 		lo->flags |= LO_FLAGS_READ_ONLY;

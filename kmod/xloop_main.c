@@ -132,6 +132,7 @@ void xloop_free_disk(struct gendisk *disk)
 {
 	struct xloop_device *lo = xloop_from_disk(disk);
 
+	xloop_io_cleanup(lo);
 	mutex_destroy(&lo->mutex);
 	kfree(lo);
 }
@@ -329,10 +330,6 @@ static int __init xloop_init(void)
 	if (max_loop < 0 || max_loop > 1UL << (MINORBITS - xloop_part_shift))
 		return -EINVAL;
 
-	err = xloop_io_init();
-	if (err)
-		return err;
-
 	err = __register_blkdev(xloop_drop_in ? XLOOP_DROP_IN_MAJOR : 0, name,
 				xloop_probe);
 	if (err < 0) {
@@ -341,7 +338,7 @@ static int __init xloop_init(void)
 			       XLOOP_DROP_IN_MAJOR);
 		else
 			pr_err("xloop: cannot register a block major: %d\n", err);
-		goto out_io;
+		return err;
 	}
 	xloop_major = xloop_drop_in ? XLOOP_DROP_IN_MAJOR : err;
 
@@ -357,8 +354,6 @@ static int __init xloop_init(void)
 
 out_blkdev:
 	unregister_blkdev(xloop_major, name);
-out_io:
-	xloop_io_exit();
 	return err;
 }
 
@@ -376,7 +371,6 @@ static void __exit xloop_exit(void)
 	idr_for_each_entry(&xloop_idr, lo, id)
 		xloop_delete(lo);
 	idr_destroy(&xloop_idr);
-	xloop_io_exit();
 }
 
 module_init(xloop_init);
