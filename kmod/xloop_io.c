@@ -196,10 +196,12 @@ static blk_status_t xloop_flush(struct xloop_device *lo)
 }
 
 /* Write zeroes through the file when it cannot zero a range itself. */
-static int xloop_write_zero_pages(struct file *file, loff_t pos, u64 len)
+static int xloop_write_zero_pages(struct xloop_device *lo, loff_t pos, u64 len)
 {
+	struct file *file = lo->backing;
 	struct bio_vec bv[XLOOP_ZERO_BATCH];
 	struct iov_iter iter;
+	struct kiocb iocb;
 	size_t chunk;
 	ssize_t ret;
 	int i;
@@ -213,11 +215,21 @@ static int xloop_write_zero_pages(struct file *file, loff_t pos, u64 len)
 		chunk = min_t(u64, len, XLOOP_ZERO_BATCH * PAGE_SIZE);
 		iov_iter_bvec(&iter, ITER_SOURCE, bv,
 			      DIV_ROUND_UP(chunk, PAGE_SIZE), chunk);
+		/*
+		 * Our own kiocb, as for writes: at @pos even if the file was
+		 * opened O_APPEND, and direct only when the device is.  Not
+		 * vfs_iter_write(), which takes the freeze protection itself
+		 * on 6.12 and honours O_APPEND.
+		 */
+		init_sync_kiocb(&iocb, file);
+		iocb.ki_pos = pos;
+		iocb.ki_flags = lo->use_dio ? IOCB_DIRECT : 0;
 		file_start_write(file);
-		ret = vfs_iter_write(file, &iter, &pos, 0);
+		ret = file->f_op->write_iter(&iocb, &iter);
 		file_end_write(file);
 		if (ret <= 0)
 			return ret ? ret : -EIO;
+		pos += ret;
 		len -= ret;
 	}
 	return 0;
@@ -235,12 +247,12 @@ static blk_status_t xloop_fallocate(struct xloop_device *lo,
 	/* Zeroing that must keep the blocks allocated: ZERO_RANGE. */
 	if (zeroes && (rq->cmd_flags & REQ_NOUNMAP))
 		mode = FALLOC_FL_ZERO_RANGE;
+	/* vfs_fallocate(): no change to a frozen, append-only or swap file. */
 	if (file->f_op->fallocate)
-		ret = file->f_op->fallocate(file, mode | FALLOC_FL_KEEP_SIZE,
-					    pos, len);
+		ret = vfs_fallocate(file, mode | FALLOC_FL_KEEP_SIZE, pos, len);
 	/* Zeroes are owed even where the file system cannot punch or zero. */
 	if (zeroes && (ret == -EOPNOTSUPP || ret == -EINVAL))
-		ret = xloop_write_zero_pages(file, pos, len);
+		ret = xloop_write_zero_pages(lo, pos, len);
 	if (!ret)
 		return BLK_STS_OK;
 	return ret == -EOPNOTSUPP ? BLK_STS_NOTSUPP : BLK_STS_IOERR;
