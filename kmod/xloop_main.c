@@ -155,6 +155,9 @@ int xloop_add(int index)
 	struct gendisk *disk;
 	int err;
 
+	/* Its minors must fit (add_disk() says EINVAL too, after the work). */
+	if (index > (int)(MINORMASK >> xloop_part_shift))
+		return -EINVAL;
 	lo = kzalloc(sizeof(*lo), GFP_KERNEL);
 	if (!lo)
 		return -ENOMEM;

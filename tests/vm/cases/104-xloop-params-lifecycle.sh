@@ -35,6 +35,12 @@ dev=$("$XL_PROBE" attach /dev/xloop-control xloop disk)
 expect_eq "forced partscan" 1 "$(cat "/sys/block/${dev#/dev/}/loop/partscan")"
 [ -d "/sys/block/${dev#/dev/}/${dev#/dev/}p1" ] || fail "no partition with max_part"
 "$XL_PROBE" detach "$dev"
+# Device numbers whose minors do not fit are refused, as loop.ko refuses
+# those past MINORBITS, even where shifting them by max_part's bits would
+# wrap around (here 2^29 << 2 = 2^31) onto another major's numbers.
+expect_eq "ctl add past the minors" "ctl add: EINVAL" "$("$XL_PROBE" ctl /dev/xloop-control add $((1 << 20)))"
+expect_eq "ctl add wrapping the minors" "ctl add: EINVAL" "$("$XL_PROBE" ctl /dev/xloop-control add $((1 << 29)))"
+expect_eq "devices after refused adds" 8 "$(find /sys/block -maxdepth 1 -name 'xloop*' | wc -l)"
 xl_reload max_part=5
 expect_eq "max_part rounded" 7 "$(cat /sys/module/xloop/parameters/max_part)"
 
