@@ -243,18 +243,25 @@ TEST_F(LoopAttach, ASizeThatStaysWrongFailsAndUnbinds)
 	EXPECT_TRUE(none_bound());
 }
 
-TEST_F(LoopAttach, DirectIoTheDriverDroppedIsAFailure)
+TEST_F(LoopAttach, DirectIoTheDriverDroppedIsReported)
 {
+	// As with losetup 2.38 (seen in the guest): the device is bound with
+	// buffered I/O; the tool only says so.
 	image->bdev_block_size = 4096;
 	AttachRequest request;
 	request.direct_io = true;
 	request.offset = 512;
 	request.sector_size = 4096;
 	auto attached = attach(request);
-	ASSERT_FALSE(attached.ok());
-	EXPECT_EQ(attached.error().code(), EINVAL);
-	EXPECT_EQ(count("LOOP_SET_DIRECT_IO /dev/loop0"), 1u);
-	EXPECT_TRUE(none_bound());
+	ASSERT_TRUE(attached.ok()) << attached.error().message();
+	EXPECT_TRUE(attached->direct_io_dropped);
+	EXPECT_EQ(os.device(0).state(), DeviceState::bound);
+	EXPECT_FALSE(os.device(0).flags() & LO_FLAGS_DIRECT_IO);
+	request.offset = 4096;
+	auto aligned = attach(request);
+	ASSERT_TRUE(aligned.ok());
+	EXPECT_FALSE(aligned->direct_io_dropped);
+	EXPECT_TRUE(os.device(1).flags() & LO_FLAGS_DIRECT_IO);
 }
 
 TEST_F(LoopAttach, DirectIoOpensTheFileWithODirect)

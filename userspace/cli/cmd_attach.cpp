@@ -111,6 +111,11 @@ int run_attach(const AttachOptions &options)
 		           "xloop: {}: warning: the file does not fill its last 512-byte "
 		           "sector; that partial sector is left out\n",
 		           options.file);
+	if (attached->direct_io_dropped)
+		fmt::print(stderr,
+		           "xloop: {}: warning: direct I/O is not possible with {} at this "
+		           "offset and sector size; using buffered I/O\n",
+		           attached->device, options.file);
 	fmt::print("{}\n", attached->device);
 	return 0;
 }

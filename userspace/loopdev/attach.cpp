@@ -124,19 +124,14 @@ LoopContext::bind(const std::string &path, const BackingFile &file, const loop_c
 }
 
 Status LoopContext::check_bound(LoopDevice &device, const AttachRequest &request,
-                                std::uint64_t expected_size)
+                                std::uint64_t expected_size, Attached &result)
 {
 	if (request.direct_io.value_or(false)) {
 		// The driver silently drops direct I/O it cannot do.
 		auto status = device.get_status();
 		if (!status)
 			return status.error();
-		if (!(status->lo_flags & LO_FLAGS_DIRECT_IO)) {
-			if (Status st = device.set_direct_io(true); !st)
-				return Error(st.error().code(), device.path(),
-				             "direct I/O is not possible with " + request.file +
-				                     " at this offset and sector size");
-		}
+		result.direct_io_dropped = !(status->lo_flags & LO_FLAGS_DIRECT_IO);
 	}
 	auto size = device.size();
 	if (!size)
@@ -226,7 +221,7 @@ Result<Attached> LoopContext::attach(const AttachRequest &request)
 		}
 		auto device = bind(path, **file, config);
 		if (device) {
-			if (Status st = check_bound(**device, request, expected); !st) {
+			if (Status st = check_bound(**device, request, expected, result); !st) {
 				(void)(*device)->clear_fd();
 				return st.error();
 			}

@@ -50,6 +50,10 @@ struct Attached {
 	bool reused = false;          // no_overlap found the same mapping already bound
 	bool partial_sector = false;  // the tail of the file does not fill a sector
 	bool offset_past_end = false; // the device maps nothing
+	// Direct I/O was asked for, but the driver found it impossible with this
+	// file, offset and sector size and uses buffered I/O (losetup accepts
+	// that silently; the tool warns).
+	bool direct_io_dropped = false;
 	// The open device, for callers that must hold it (an AUTOCLEAR device
 	// goes away at its last close); empty when reused.
 	std::unique_ptr<LoopDevice> handle;
@@ -93,7 +97,7 @@ private:
 	Status bind_legacy(LoopDevice &device, const BackingFile &file, const loop_config &config,
 	                   const Error &configure_error);
 	Status check_bound(LoopDevice &device, const AttachRequest &request,
-	                   std::uint64_t expected_size);
+	                   std::uint64_t expected_size, Attached &result);
 	Result<std::unique_ptr<LoopDevice>> open_for_change(const Disk &disk);
 
 	LoopOs &os_;

@@ -17,16 +17,6 @@ truncate -s 3M b.img
 truncate -s 4M disk.img && "$XL_PROBE" mbr disk.img
 top=$PWD
 
-# detach MODE DEV...: the mode's detach of named devices.
-detach() {
-	local mode=$1
-	shift
-	case $mode in
-	losetup) losetup -d "$@" ;;
-	xloop:*) "$XLOOP" detach "$@" ;;
-	esac
-}
-
 # bound PREFIX: the bound devices, with their autoclear flag.
 bound() {
 	local d
@@ -46,17 +36,17 @@ session() {
 	d3=$(lc_dev "$(lc_attach "$mode" -P disk.img)")
 	wait_for "${d3}p1" || echo "no ${d3}p1"
 	bound "$prefix"
-	lc_run "detach one" detach "$mode" "$d1"
-	lc_run "detach it again" detach "$mode" "$d1"
-	lc_run "detach a missing node" detach "$mode" "/dev/${prefix}99"
+	lc_run "detach one" lc_detach "$mode" "$d1"
+	lc_run "detach it again" lc_detach "$mode" "$d1"
+	lc_run "detach a missing node" lc_detach "$mode" "/dev/${prefix}99"
 	bound "$prefix"
-	lc_run "detach bound, unbound, bound" detach "$mode" "$d0" "$d1" "$d2"
+	lc_run "detach bound, unbound, bound" lc_detach "$mode" "$d0" "$d1" "$d2"
 	bound "$prefix"
-	lc_run "detach with partitions" detach "$mode" "$d3"
+	lc_run "detach with partitions" lc_detach "$mode" "$d3"
 	echo "partition after detach: $([ -e "${d3}p1" ] && echo present || echo gone)"
 	held=$(lc_dev "$(lc_attach "$mode" b.img)")
 	exec 3<"$held"
-	lc_run "detach a held device" detach "$mode" "$held"
+	lc_run "detach a held device" lc_detach "$mode" "$held"
 	bound "$prefix"
 	exec 3<&-
 	echo "after the holder closed:"

@@ -43,7 +43,7 @@ set_option() { # MODE DEV OPTION...
 }
 
 session() {
-	local mode=$1 prefix=$2 d0 d1 dblk ddio
+	local mode=$1 prefix=$2 d0 d1 dblk ddio d4k off r d
 	cd "$top" || return 1
 	truncate -s 10M a.img
 	d0=$(lc_dev "$(lc_attach "$mode" a.img)")
@@ -79,6 +79,18 @@ session() {
 	echo "dio: $(cat "/sys/block/${ddio#/dev/}/loop/dio")"
 	lc_run "direct io on (block)" set_option "$mode" "$ddio" --direct-io=on
 	echo "dio: $(cat "/sys/block/${ddio#/dev/}/loop/dio")"
+	# A 4K-sector backing device: at offset 512 no direct I/O is possible and
+	# the driver quietly uses buffered I/O.  6.12 makes the backing sector
+	# size the default when direct I/O is asked for (so at 4096 it works);
+	# 6.1 keeps 512 (so it does not).
+	d4k=$(lc_dev "$(lc_attach "$mode" -b 4096 c.img)")
+	for off in 512 4096; do
+		r=$(lc_attach "$mode" --direct-io=on -o "$off" "$d4k")
+		echo "4K backing, offset $off: $r"
+		d=$(lc_dev "$r")
+		echo "[6.12] dio, sector size: $(cat "/sys/block/${d#/dev/}/loop/dio") $(cat "/sys/block/${d#/dev/}/queue/logical_block_size")"
+		lc_detach "$mode" "$d"
+	done
 	lc_list "$mode" -n --raw -O NAME,OFFSET,SIZELIMIT,DIO,LOG-SEC | sort
 	lc_detach_all "$mode"
 }
@@ -103,4 +115,5 @@ expect_fail "$XLOOP" set "$d"
 expect_fail "$XLOOP" set "$d" --direct-io=maybe
 stock_loop_unload
 
-lc_xloop_runs session "xloop status/resize/set"
+printf '%s\n' "[6.12] dio, sector size: 0 4096" "[6.12] dio, sector size: 1 4096" >expected-6.12
+lc_xloop_runs session "xloop status/resize/set" expected-6.12
