@@ -116,6 +116,18 @@ int run_attach(const AttachOptions &options)
 		           "xloop: {}: warning: direct I/O is not possible with {} at this "
 		           "offset and sector size; using buffered I/O\n",
 		           attached->device, options.file);
+	// AUTOCLEAR acts at the last close: ours, unless something else holds
+	// the device (a mount, an open descriptor), and then it is gone.
+	attached->handle.reset();
+	if (request->autoclear && !attached->reused) {
+		auto disk = named_disk(os, attached->device);
+		if (!disk || !loopdev::is_bound(os, *disk))
+			fmt::print(
+			        stderr,
+			        "xloop: {}: warning: detached again at once (--autoclear): nothing "
+			        "else holds it open\n",
+			        attached->device);
+	}
 	fmt::print("{}\n", attached->device);
 	return 0;
 }

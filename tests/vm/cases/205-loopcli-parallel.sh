@@ -41,6 +41,16 @@ expect_fail setpriv --reuid=65534 --regid=65534 --clear-groups losetup -f --show
 expect_eq "list as nobody" "$(setpriv --reuid=65534 --regid=65534 --clear-groups losetup -l)" \
 	"$(setpriv --reuid=65534 --regid=65534 --clear-groups "$XLOOP" list)"
 expect_eq "still bound" 1 "$(lc_bound loop)"
+# --autoclear: the device goes at its last close.  Held open, it stays
+# until the holder lets go; held by nobody, it goes when xloop exits.
+exec 3</dev/loop3
+expect_eq "autoclear, held" /dev/loop3 "$("$XLOOP" attach --autoclear --device /dev/loop3 b.img)"
+expect_eq "autoclear flag" 1 "$(cat /sys/block/loop3/loop/autoclear)"
+exec 3<&-
+[ -e /sys/block/loop3/loop/backing_file ] && fail "loop3 outlived its last close"
+dev=$("$XLOOP" attach --autoclear b.img 2>err)
+grep -q "detached again at once" err || fail "no warning for an autoclear device nobody holds"
+[ -e "/sys/block/${dev#/dev/}/loop/backing_file" ] && fail "$dev outlived xloop"
 "$XLOOP" detach --all
 xl_fresh
 expect_eq "default: xloop.ko native" /dev/xloop0 "$("$XLOOP" attach a.img)"
