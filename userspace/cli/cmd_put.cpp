@@ -1,5 +1,5 @@
-// xloop put IMAGE HOSTFILE PATH: copy a host file into an image (replacing
-// the contents of an existing file; into a directory under its own name).
+// xloop put IMAGE HOSTFILE... PATH: copy host files into an image (replacing
+// the contents of an existing file; into a directory under their own names).
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,7 +16,8 @@ namespace
 {
 
 struct PutArgs {
-	std::string image, host, path;
+	std::string image;
+	std::vector<std::string> operands; // HOSTFILE... PATH
 };
 
 Status copy_in(minix::Filesystem &fs, uint32_t ino, int fd, const std::string &host)
@@ -43,9 +44,12 @@ Status copy_in(minix::Filesystem &fs, uint32_t ino, int fd, const std::string &h
 	}
 }
 
-int run_put(const PutArgs &args)
+// Copies one host file to `path` in the image (into it, under the host
+// name, when it is a directory); prints its own error.
+int put_one(minix::Filesystem &fs, const std::string &image, const std::string &host,
+            const std::string &path)
 {
-	Result<Fd> in = Fd::open(args.host, O_RDONLY);
+	Result<Fd> in = Fd::open(host, O_RDONLY);
 	if (!in) {
 		print_error(in.error());
 		return 1;
@@ -53,29 +57,24 @@ int run_put(const PutArgs &args)
 	struct stat st {
 	};
 	if (::fstat(in->get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-		print_error(Error(EINVAL, args.host, "not a regular file"));
+		print_error(Error(EINVAL, host, "not a regular file"));
 		return 1;
 	}
-	Result<OpenImage> image = open_image(args.image, true);
-	if (!image) {
-		print_error(image.error());
-		return 1;
-	}
-	minix::Filesystem &fs = *image->fs;
-	std::string where = args.image + ": " + args.path;
-	Result<ParentAndName> target = resolve_parent(fs, args.path);
+	std::string where = image + ": " + path;
+	Result<ParentAndName> target = resolve_parent(fs, path);
 	if (!target) {
-		print_error(target.error().within(args.image));
+		print_error(target.error().within(image));
 		return 1;
 	}
-	// PATH naming a directory: put the file in it under the host name.
 	Result<uint32_t> existing = target->name.empty() ? Result<uint32_t>(target->dir)
 	                                                 : fs.lookup(target->dir, target->name);
 	if (existing) {
 		Result<minix::Inode> inode = fs.stat(*existing);
 		if (inode && inode->is_dir()) {
 			target->dir = *existing;
-			target->name = args.host.substr(args.host.rfind('/') + 1);
+			target->name = host.substr(host.rfind('/') + 1);
+			where = image + ": " + path + (path.ends_with("/") ? "" : "/") +
+			        target->name;
 			existing = fs.lookup(target->dir, target->name);
 		}
 	}
@@ -94,12 +93,36 @@ int run_put(const PutArgs &args)
 		print_error(existing.error().within(where));
 		return 1;
 	}
-	if (Status s = copy_in(fs, ino, in->get(), args.host); !s) {
+	if (Status s = copy_in(fs, ino, in->get(), host); !s) {
 		print_error(s.error().within(where));
-		(void)finish_write(*image, args.image);
 		return 1;
 	}
-	return finish_write(*image, args.image);
+	return 0;
+}
+
+int run_put(const PutArgs &args)
+{
+	const std::string &path = args.operands.back();
+	Result<OpenImage> image = open_image(args.image, true);
+	if (!image) {
+		print_error(image.error());
+		return 1;
+	}
+	if (args.operands.size() > 2) {
+		// Several files: PATH must be a directory, as with cp.
+		Result<uint32_t> dir = image->fs->resolve(path);
+		Result<minix::Inode> inode =
+		        dir ? image->fs->stat(*dir) : Result<minix::Inode>(dir.error());
+		if (!inode || !inode->is_dir()) {
+			print_error(inode ? Error(ENOTDIR, args.image + ": " + path)
+			                  : inode.error().within(args.image));
+			return finish_write(*image, args.image) | 1;
+		}
+	}
+	int status = 0;
+	for (size_t i = 0; i + 1 < args.operands.size() && status == 0; i++)
+		status = put_one(*image->fs, args.image, args.operands[i], path);
+	return finish_write(*image, args.image) | status;
 }
 
 } // namespace
@@ -108,10 +131,11 @@ void setup_put(CLI::App &cmd, Action &action)
 {
 	auto args = std::make_shared<PutArgs>();
 	cmd.add_option("image", args->image, "image file or block device")->required();
-	cmd.add_option("hostfile", args->host, "file on the host")->required();
-	cmd.add_option("path", args->path,
-	               "destination in the image (a directory keeps the host name)")
-	        ->required();
+	cmd.add_option("files", args->operands,
+	               "HOSTFILE... PATH: host files, then where in the image (a directory keeps "
+	               "the host names)")
+	        ->required()
+	        ->expected(2, -1);
 	action = [args] { return run_put(*args); };
 }
 
