@@ -71,6 +71,29 @@ TEST_F(MinixCli, PutGetCatLsStatRm)
 	EXPECT_EQ(run_command("/usr/sbin/fsck.minix -f " + img_q()), 0);
 }
 
+TEST_F(MinixCli, PutSeveralFilesIntoADirectory)
+{
+	TempFile a, b;
+	a.write({'a'});
+	b.write({'b', 'b'});
+	ASSERT_EQ(x("mkdir " + img_q() + " /d"), 0);
+	ASSERT_EQ(x("put " + img_q() + " " + shell_quote(a.path()) + " " + shell_quote(b.path()) +
+	            " /d"),
+	          0);
+	std::string out;
+	ASSERT_EQ(x("ls -n " + img_q() + " /d", &out), 0);
+	EXPECT_NE(out.find(" 1 " + std::to_string(0) + " "), std::string::npos) << out;
+	EXPECT_NE(out.find(a.path().substr(a.path().rfind('/') + 1)), std::string::npos) << out;
+	EXPECT_NE(out.find(b.path().substr(b.path().rfind('/') + 1)), std::string::npos) << out;
+	out.clear();
+	EXPECT_EQ(x("put " + img_q() + " " + shell_quote(a.path()) + " " + shell_quote(b.path()) +
+	                    " /d/x",
+	            &out),
+	          1);
+	EXPECT_NE(out.find("/d/x: No such file or directory"), std::string::npos) << out;
+	EXPECT_EQ(x("put " + img_q() + " " + shell_quote(a.path())), 1); // no PATH: usage
+}
+
 TEST_F(MinixCli, ErrorsNameTheObjectAndTheErrno)
 {
 	std::string out;
