@@ -1,0 +1,94 @@
+# shellcheck shell=bash
+# Helpers for the Minix VM cases (tests/vm/cases/3xx-minix-*.sh), sourced
+# after $XT_LIB.  A manifest is one line per path below the root, sorted by
+# path, in `xloop ls -R -n` form:
+#   MODE(octal, with type) LINKS UID GID SIZE|MAJOR,MINOR MTIME PATH[ -> TARGET]
+# made once from a mount by the stock minix.ko and once from the image file
+# through the model; contents are compared as one digest of every regular
+# file in path order (sizes are in the manifest).  A case diffs the two.
+
+# A stripped private copy of the tool on the scratch tmpfs: executing it
+# from the 9p root re-reads it on every run, which makes each call seconds.
+XLOOP=$PWD/xloop
+strip -o "$XLOOP" "$XT_XLOOP" 2>/dev/null || cp "$XT_XLOOP" "$XLOOP"
+
+# The util-linux configurations (1 KiB blocks) and ours (V3 with 2/4 KiB).
+# shellcheck disable=SC2034 # used by the cases that source this file
+MINIX_UTIL_CONFIGS=("-1 -n 14" "-1 -n 30" "-2 -n 14" "-2 -n 30" "-3")
+# shellcheck disable=SC2034
+MINIX_ALL_CONFIGS=("${MINIX_UTIL_CONFIGS[@]}" "-3 --block-size 2048" "-3 --block-size 4096")
+
+by_path() { LC_ALL=C sort -t' ' -k7; }
+
+# kernel_manifest DIR: the tree under a mounted directory, then the digest.
+# One stat(1) for every path: spawning processes is slow in the test VM.
+kernel_manifest() {
+	local scratch=$PWD
+	(
+		cd "$1" || exit 1
+		find . -mindepth 1 | sed 's|^\./||' >"$scratch/paths.out"
+		mapfile -t paths <"$scratch/paths.out"
+		stat -c '%f %h %u %g %s %t %T %Y %n' -- "${paths[@]}" | while read -r f h u g s t T y n; do
+			case $((0x$f & 0xf000)) in
+			$((0x2000)) | $((0x6000)) ) s="$((16#$t)),$((16#$T))" ;;
+			esac
+			printf -v line '%07o %s %s %s %s %s %s' "0x$f" "$h" "$u" "$g" "$s" "$y" "$n"
+			if [ -L "$n" ]; then line+=" -> $(readlink "$n")"; fi
+			echo "$line"
+		done | by_path
+		find . -type f | sed 's|^\./||' | LC_ALL=C sort >"$scratch/files.out"
+		mapfile -t files <"$scratch/files.out"
+		if [ ${#files[@]} -eq 0 ]; then cat /dev/null; else cat -- "${files[@]}"; fi | sha256sum
+	)
+}
+
+# model_manifest IMAGE: the same, read from the image by the model.
+model_manifest() {
+	local files=()
+	"$XLOOP" ls -R -n "$1" / >ls.out || return 1
+	by_path <ls.out
+	# (no process substitution: the guest has no /dev/fd)
+	awk '$1 ~ /^010/ { print "/" $7 }' ls.out | LC_ALL=C sort >files.out
+	mapfile -t files <files.out
+	if [ ${#files[@]} -eq 0 ]; then
+		sha256sum </dev/null
+	else
+		"$XLOOP" cat "$1" "${files[@]}" | sha256sum
+	fi
+}
+
+# same_manifest WHAT A B: fail with the difference unless equal.
+same_manifest() {
+	if ! diff -u "$2" "$3" >manifest.diff; then
+		cat manifest.diff >&2
+		fail "$1: the model and minix.ko disagree"
+	fi
+	[ "$(wc -l <"$2")" -gt 5 ] || fail "$1: manifest too small"
+}
+
+# Loaded here: unloaded by minix_cleanup if this case loaded them.
+minix_modules() {
+	MINIX_LOADED=()
+	for m in loop minix; do
+		if ! grep -q "^$m " /proc/modules; then
+			modprobe "$m" || fail "modprobe $m"
+			MINIX_LOADED+=("$m")
+		fi
+	done
+}
+
+minix_cleanup() {
+	local m
+	if mountpoint -q mnt 2>/dev/null; then umount mnt || true; fi
+	losetup -D 2>/dev/null || true
+	for m in minix loop; do
+		if [[ " ${MINIX_LOADED[*]:-} " == *" $m "* ]]; then rmmod "$m" 2>/dev/null || true; fi
+	done
+}
+
+# name_of_len N: a file name of exactly N characters.
+name_of_len() {
+	local s=''
+	while [ ${#s} -lt "$1" ]; do s+=n; done
+	echo "$s"
+}
