@@ -140,6 +140,35 @@ TEST_P(MinixFs, IndirectBlockBeforeItsData)
 	EXPECT_EQ(read_all(ino).substr(7 * bs_), "data");
 }
 
+// The deepest level of the tree: double indirect on V1, triple on V2/V3;
+// past it (or past s_max_size) writes fail with EFBIG.
+TEST_P(MinixFs, DeepestIndirectLevelAndTheEnd)
+{
+	const bool v1 = GetParam().version == Version::v1;
+	const uint64_t per = bs_ / (v1 ? 2 : 4);
+	const uint64_t deepest =
+	        v1 ? 7 + per : 7 + per + per * per; // first block of the last level
+	uint64_t before = free_zones();
+	uint32_t ino = create("/f");
+	uint64_t offset = deepest * bs_ + 5;
+	if (offset + 4 > fs_->max_file_size())
+		offset = fs_->max_file_size() - 4;
+	write(ino, offset, "tail");
+	EXPECT_EQ(read_all(ino).substr(offset), "tail");
+	// The indirect chain down to the block, and the data zone.
+	uint64_t index = offset / bs_;
+	uint64_t levels = index < 7 ? 0 : index < 7 + per ? 1 : index < 7 + per + per * per ? 2 : 3;
+	EXPECT_EQ(levels,
+	          v1 || offset < deepest * bs_ ? 2u : 3u); // 4 KiB V3 reaches only double at 2 GiB
+	EXPECT_EQ(before - free_zones(), levels + 1);
+	EXPECT_EQ(err(fs_->write(ino, fs_->max_file_size(), bytes_of("x"))), EFBIG);
+	Result<size_t> partial = fs_->write(ino, fs_->max_file_size() - 2, bytes_of("xyz"));
+	ASSERT_TRUE(partial.ok());
+	EXPECT_EQ(*partial, 2u); // cut at the maximum size, like write(2)
+	ASSERT_TRUE(fs_->truncate(ino, 0).ok());
+	EXPECT_EQ(free_zones(), before);
+}
+
 TEST_P(MinixFs, TruncateShrinkGrowAndIndirectRelease)
 {
 	uint64_t before = free_zones();
