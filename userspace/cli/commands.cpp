@@ -26,7 +26,7 @@ std::span<const CommandSpec> command_table()
 	        {"mkdir", "make a directory in a Minix image", 1, setup_mkdir},
 	        {"rm", "remove a file or tree from a Minix image", 1, setup_rm},
 	        {"stat", "show an inode of a Minix image", 1, setup_stat},
-	        {"inspect", "show the superblock, usage and layout of a Minix image", 1, setup_inspect},
+	        {"inspect", "show a Minix image's superblock, usage and layout", 1, setup_inspect},
 	        {nullptr, nullptr, 0, nullptr},
 	};
 	return std::span(table).first(std::size(table) - 1);
