@@ -33,7 +33,7 @@ pids=()
 for d in "${upper[@]}"; do
 	timeout -k 5 90 fio --name=stacked --filename="$d" --readonly --direct=1 \
 		--rw=randread --bs=4k --ioengine=libaio --iodepth=128 \
-		--runtime=8 --time_based --output="fio-${d##*/}.log" &
+		--runtime=5 --time_based --output="fio-${d##*/}.log" &
 	pids+=($!)
 done
 for p in "${pids[@]}"; do
