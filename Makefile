@@ -39,7 +39,7 @@ userspace: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD)
 
 modules:
-	scripts/build-modules.sh $(KVERS)
+	+scripts/build-modules.sh $(KVERS)
 
 modules_install: modules
 	@for k in $(KVERS); do \

@@ -38,7 +38,9 @@ for release in "${releases[@]}"; do
 	make -C "$kdir" M="$tree" W=1 ${KBUILD_ARGS:-} modules 2>&1 | tee "$log"
 	[ "${PIPESTATUS[0]}" -eq 0 ] || exit 1
 	# The modules build warning-free under W=1 (and sparse, with C=1/C=2).
-	if grep -E 'warning:|error:' "$log" >/dev/null; then
+	# Only the compiler's and sparse's diagnostics count ("file:line: warning:"),
+	# not make's own notes such as "jobserver unavailable".
+	if grep -E '^[^ ]+:[0-9]+(:[0-9]+)?: (warning|error):' "$log" >/dev/null; then
 		echo "build-modules: $release: the build has warnings (see above)" >&2
 		exit 1
 	fi

@@ -53,5 +53,16 @@ rc=0
 shellcheck -x "${shell_sources[@]}" || rc=$?
 report "shellcheck (${#shell_sources[@]} files)" $rc
 
+# A script the Makefile or the harness runs by path must be executable in git
+# (a checkout gets the mode from the index, not from this machine).
+rc=0
+while read -r mode path; do
+	if head -c 2 "$path" | grep -q '^#!' && [ "$mode" != 100755 ]; then
+		echo "$path: has #! but is not executable in git (git update-index --chmod=+x)"
+		rc=1
+	fi
+done < <(git ls-files -s "${shell_sources[@]}" | awk '{ print $1, $4 }')
+report "scripts with #! are executable in git" $rc
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
