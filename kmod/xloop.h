@@ -12,6 +12,7 @@
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
 #include <linux/fs.h>
+#include <linux/llist.h>
 #include <linux/loop.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -42,6 +43,10 @@ struct xloop_device {
 	bool visible;			/* found by GET_FREE/REMOVE; under xloop_ctl_mutex */
 	struct xloop_limits limits;
 	struct workqueue_struct *wq;	/* the request workers, from the first bind */
+	atomic_t inflight;		/* requests between ->queue_rq and the end */
+	struct llist_head pending;	/* for @dispatch_work to try with NOWAIT */
+	struct work_struct dispatch_work;
+	bool nowait_write_fails;	/* @backing refused a NOWAIT write */
 
 	spinlock_t lock;		/* protects @backing for sysfs and chain walks */
 	struct mutex mutex;		/* serialises ioctls, open and teardown */
@@ -52,6 +57,7 @@ struct xloop_device {
 /* Per-request state, allocated by blk-mq behind each request. */
 struct xloop_cmd {
 	struct work_struct work;
+	struct llist_node node;		/* on xloop_device.pending */
 	struct kiocb iocb;
 	struct bio_vec *bvec;		/* our copy for multi-bio requests */
 	struct bio_vec *iter_bvec;	/* first bvec of the request's data */
@@ -62,6 +68,7 @@ struct xloop_cmd {
 	long ret;
 	blk_status_t status;		/* final status for the completion */
 	bool nowait;			/* the current attempt is IOCB_NOWAIT */
+	bool in_caller;			/* ... runs in the submitter's context */
 	bool dio;			/* the current attempt is IOCB_DIRECT */
 };
 

@@ -4,15 +4,19 @@
  *
  * Design, for speed: loop.ko hands every request to a per-cgroup worker that
  * serialises them.  xloop instead
- *   - tries a read or write right in ->queue_rq() with IOCB_NOWAIT when the
- *     caller's context allows it (no bio being submitted further up the
- *     stack, not in reclaim); the page cache or an async O_DIRECT submission
- *     then completes it with no context switch at all;
- *   - otherwise, or when the NOWAIT attempt would block or falls short, runs
- *     the request as its own work item on the device's unbound workqueue, so
- *     requests of one device proceed in parallel (queue depth is real
- *     concurrency);
- *   - in direct-I/O mode submits async kiocbs and completes from ->ki_complete.
+ *   - runs a read or write right in ->queue_rq(), in the submitter's
+ *     context, when it is the device's only request and the last of its
+ *     batch (queue depth 1: a worker could only add a context switch), and
+ *     the context allows it (not in reclaim, enough stack left);
+ *   - at depth, collects reads and writes on a list that one work item
+ *     submits with IOCB_NOWAIT under a single plug (the backing disk sees
+ *     them as a batch); what would block goes to a work item of its own, so
+ *     requests of one device wait for the disk in parallel (queue depth is
+ *     real concurrency);
+ *   - in direct-I/O mode submits async kiocbs and completes from ->ki_complete;
+ *   - completes requests in the context that finished them when that is a
+ *     task, rather than raising BLOCK_SOFTIRQ (which from a task wakes
+ *     ksoftirqd: two more context switches per request).
  * FLUSH, DISCARD and WRITE_ZEROES always run in a work item.
  *
  * Each device has a workqueue of its own, as in loop.ko: the workers of a
@@ -25,17 +29,32 @@
 #include <linux/resource.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 
 #include "xloop.h"
 
+/*
+ * Stack an inline read/write must leave free when it starts: the backing
+ * file system's path down to its disk's driver, with allocations, runs on it.
+ */
+#define XLOOP_INLINE_STACK (8 * 1024)
+
 /* Zero pages written per call when the backing file cannot zero a range. */
 #define XLOOP_ZERO_BATCH 16
 
+static void xloop_complete_rq(struct request *rq);
+
 static void xloop_finish(struct xloop_cmd *cmd, blk_status_t status)
 {
+	struct request *rq = blk_mq_rq_from_pdu(cmd);
+
 	cmd->status = status;
-	blk_mq_complete_request(blk_mq_rq_from_pdu(cmd));
+	/* In a task (a worker, or ->queue_rq() itself) end it right here. */
+	if (in_task())
+		xloop_complete_rq(rq);
+	else
+		blk_mq_complete_request(rq);
 }
 
 static void xloop_build_iter(struct xloop_cmd *cmd, struct iov_iter *iter,
@@ -117,10 +136,16 @@ static void xloop_rw_done(struct xloop_cmd *cmd)
 	}
 	/*
 	 * A NOWAIT attempt that would block, could not be done that way or
-	 * fell short is finished by a worker, which may block.  So is a short
-	 * blocking transfer that made progress: retry the rest.
+	 * fell short is finished by a worker, which may block.  So is one in
+	 * the submitter's context that did not finish (a signal for the
+	 * submitter must not fail a request), and a short blocking transfer
+	 * that made progress: retry the rest.
 	 */
-	if (cmd->nowait || ret > 0) {
+	if (cmd->nowait && write && ret == -EOPNOTSUPP)
+		WRITE_ONCE(lo->nowait_write_fails, true);
+	if (cmd->nowait || cmd->in_caller || ret > 0) {
+		cmd->nowait = false;
+		cmd->in_caller = false;
 		queue_work(lo->wq, &cmd->work);
 		return;
 	}
@@ -148,9 +173,11 @@ static void xloop_aio_complete(struct kiocb *iocb, long ret)
 	xloop_rw_put(cmd);
 }
 
-/* Start one read/write attempt for what is left of the request. */
-static void xloop_rw(struct xloop_device *lo, struct xloop_cmd *cmd,
-		     bool nowait)
+/*
+ * Start one read/write attempt for what is left of the request, as
+ * @cmd->nowait and @cmd->in_caller say.
+ */
+static void xloop_rw(struct xloop_device *lo, struct xloop_cmd *cmd)
 {
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
 	bool write = req_op(rq) == REQ_OP_WRITE;
@@ -169,13 +196,12 @@ static void xloop_rw(struct xloop_device *lo, struct xloop_cmd *cmd,
 	cmd->iocb.ki_pos = ((loff_t)blk_rq_pos(rq) << SECTOR_SHIFT) +
 			   lo->offset + cmd->done;
 	cmd->iocb.ki_ioprio = req_get_ioprio(rq);
-	cmd->nowait = nowait;
 	cmd->dio = lo->use_dio;
 	if (cmd->dio) {
 		cmd->iocb.ki_flags = IOCB_DIRECT;
 		cmd->iocb.ki_complete = xloop_aio_complete;
 	}
-	if (nowait)
+	if (cmd->nowait)
 		cmd->iocb.ki_flags |= IOCB_NOWAIT;
 	/* One reference for this submitter, one for the completion. */
 	atomic_set(&cmd->ref, 2);
@@ -273,7 +299,7 @@ static void xloop_workfn(struct work_struct *work)
 	switch (req_op(rq)) {
 	case REQ_OP_READ:
 	case REQ_OP_WRITE:
-		xloop_rw(lo, cmd, false);
+		xloop_rw(lo, cmd);
 		break;
 	case REQ_OP_FLUSH:
 		xloop_finish(cmd, xloop_flush(lo));
@@ -291,45 +317,102 @@ static void xloop_workfn(struct work_struct *work)
 }
 
 /*
- * May this read/write be tried right here?  Not when a bio is being
- * submitted further up (current->bio_list: bios the backing file system
- * submits would wait behind ours), not in reclaim, not for a task being
- * killed, not for a file that cannot do NOWAIT, and not for a write that a
- * file-size limit of the caller could cut short.
+ * Is there room on this task's stack for the backing file's whole I/O path
+ * under ours?  It runs nested (see xloop_rw_in_caller()), so stacked devices
+ * go inline only as deep as the stack allows and use workers below that.
  */
-static bool xloop_inline_ok(struct xloop_device *lo, struct request *rq)
+static bool xloop_stack_room(void)
 {
-	enum req_op op = req_op(rq);
+	unsigned long here = (unsigned long)&here;
 
-	if (op != REQ_OP_READ && op != REQ_OP_WRITE)
+	if (!object_is_on_stack(&here))
 		return false;
-	if (current->bio_list || (current->flags & PF_MEMALLOC))
-		return false;
-	if (!(lo->backing->f_mode & FMODE_NOWAIT))
+	return here - (unsigned long)task_stack_page(current) >
+	       XLOOP_INLINE_STACK;
+}
+
+/*
+ * May this read/write run right here, in the submitter's context?  Not in
+ * reclaim, not without stack to spare, not for a task being killed, and not
+ * for a write that a file-size limit of the caller could cut short.
+ */
+static bool xloop_caller_ok(struct request *rq)
+{
+	if ((current->flags & PF_MEMALLOC) || !xloop_stack_room())
 		return false;
 	if (fatal_signal_pending(current))
 		return false;
-	return op == REQ_OP_READ || rlimit(RLIMIT_FSIZE) == RLIM_INFINITY;
+	return req_op(rq) == REQ_OP_READ || rlimit(RLIMIT_FSIZE) == RLIM_INFINITY;
 }
 
-static void xloop_rw_inline(struct xloop_device *lo, struct xloop_cmd *cmd)
+/* May this read/write be tried with IOCB_NOWAIT? */
+static bool xloop_nowait_ok(struct xloop_device *lo, struct request *rq)
 {
+	if (!(lo->backing->f_mode & FMODE_NOWAIT))
+		return false;
+	return req_op(rq) == REQ_OP_READ || !READ_ONCE(lo->nowait_write_fails);
+}
+
+static void xloop_rw_in_caller(struct xloop_device *lo, struct xloop_cmd *cmd)
+{
+	unsigned int old_flags = current->flags & PF_LOCAL_THROTTLE;
+	struct bio_list *outer_bios = current->bio_list;
 	struct blk_plug *outer = current->plug;
 	struct blk_plug plug;
 	unsigned int noio;
 
 	/*
-	 * We may be called while the caller's plug is being flushed: collect
-	 * the backing file's bios in a plug of our own and send them before
-	 * returning, rather than adding them to the list being flushed.
+	 * When a bio is being submitted further up, the bios the backing file
+	 * system submits would be queued behind it until we return, and
+	 * anything that waits for one (a metadata read) would wait forever:
+	 * submit them at once instead, nested, as a stacking driver's worker
+	 * would.  xloop_stack_room() has made sure that fits.
+	 *
+	 * We may also be called while the caller's plug is being flushed:
+	 * collect the backing file's bios in a plug of our own and send them
+	 * before returning, rather than adding them to the list being flushed.
+	 *
+	 * The rest as in a worker: no I/O from allocations, and dirty pages
+	 * of the backing file throttle us only against its own device.
 	 */
+	current->bio_list = NULL;
 	current->plug = NULL;
 	blk_start_plug(&plug);
 	noio = memalloc_noio_save();
-	xloop_rw(lo, cmd, true);
+	current->flags |= PF_LOCAL_THROTTLE;
+	cmd->nowait = false;
+	cmd->in_caller = true;
+	xloop_rw(lo, cmd);
+	current->flags = (current->flags & ~PF_LOCAL_THROTTLE) | old_flags;
 	memalloc_noio_restore(noio);
 	blk_finish_plug(&plug);
 	current->plug = outer;
+	current->bio_list = outer_bios;
+}
+
+/* Submit the collected reads and writes with IOCB_NOWAIT, as one batch. */
+static void xloop_dispatch_workfn(struct work_struct *work)
+{
+	struct xloop_device *lo = container_of(work, struct xloop_device,
+					       dispatch_work);
+	struct llist_node *list = llist_reverse_order(llist_del_all(&lo->pending));
+	unsigned int old_flags = current->flags & PF_LOCAL_THROTTLE;
+	struct xloop_cmd *cmd, *next;
+	struct blk_plug plug;
+	unsigned int noio;
+
+	noio = memalloc_noio_save();
+	current->flags |= PF_LOCAL_THROTTLE;
+	blk_start_plug(&plug);
+	/* _safe: a request may end, and come back, once it is submitted. */
+	llist_for_each_entry_safe(cmd, next, list, node) {
+		cmd->nowait = true;
+		cmd->in_caller = false;
+		xloop_rw(lo, cmd);
+	}
+	blk_finish_plug(&plug);
+	current->flags = (current->flags & ~PF_LOCAL_THROTTLE) | old_flags;
+	memalloc_noio_restore(noio);
 }
 
 static blk_status_t xloop_queue_rq(struct blk_mq_hw_ctx *hctx,
@@ -338,33 +421,44 @@ static blk_status_t xloop_queue_rq(struct blk_mq_hw_ctx *hctx,
 	struct request *rq = bd->rq;
 	struct xloop_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	struct xloop_device *lo = rq->q->queuedata;
+	enum req_op op = req_op(rq);
+	int inflight;
 
 	blk_mq_start_request(rq);
 	/* Unlocked: state changes wait for a frozen queue, or fail I/O anyway. */
 	if (data_race(lo->state) != XLOOP_BOUND)
 		return BLK_STS_IOERR;
-	if (op_is_write(req_op(rq)) && (lo->flags & LO_FLAGS_READ_ONLY))
+	if (op_is_write(op) && (lo->flags & LO_FLAGS_READ_ONLY))
 		return BLK_STS_IOERR;
 	cmd->bvec = NULL;
 	cmd->iter_bvec = NULL;
 	cmd->done = 0;
 	cmd->status = BLK_STS_OK;
-	if (xloop_inline_ok(lo, rq))
-		xloop_rw_inline(lo, cmd);
-	else
+	cmd->nowait = false;
+	cmd->in_caller = false;
+	inflight = atomic_inc_return(&lo->inflight);
+	if (op != REQ_OP_READ && op != REQ_OP_WRITE)
 		queue_work(lo->wq, &cmd->work);
+	else if (inflight == 1 && bd->last && xloop_caller_ok(rq))
+		xloop_rw_in_caller(lo, cmd);
+	else if (!xloop_nowait_ok(lo, rq))
+		queue_work(lo->wq, &cmd->work);
+	else if (llist_add(&cmd->node, &lo->pending))
+		queue_work(lo->wq, &lo->dispatch_work);
 	return BLK_STS_OK;
 }
 
 static void xloop_complete_rq(struct request *rq)
 {
 	struct xloop_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	struct xloop_device *lo = rq->q->queuedata;
 
 	kfree(cmd->bvec);
 	cmd->bvec = NULL;
 	/* Keep what was transferred before a failure. */
 	if (cmd->status != BLK_STS_OK && cmd->done)
 		blk_update_request(rq, BLK_STS_OK, cmd->done);
+	atomic_dec(&lo->inflight);
 	blk_mq_end_request(rq, cmd->status);
 }
 
@@ -390,6 +484,8 @@ int xloop_io_setup(struct xloop_device *lo)
 
 	if (lo->wq)
 		return 0;
+	init_llist_head(&lo->pending);
+	INIT_WORK(&lo->dispatch_work, xloop_dispatch_workfn);
 	lo->wq = alloc_workqueue("xloop%d", WQ_UNBOUND | WQ_MEM_RECLAIM |
 				 WQ_FREEZABLE | WQ_HIGHPRI, active, lo->number);
 	return lo->wq ? 0 : -ENOMEM;

@@ -132,11 +132,15 @@ static void xloop_reread_partitions(struct xloop_device *lo)
 			lo->disk->disk_name, lo->file_name, err);
 }
 
+/* Publish @file as the backing file (NULL: none). */
 static void xloop_set_backing(struct xloop_device *lo, struct file *file)
 {
 	spin_lock_irq(&lo->lock);
 	lo->backing = file;
 	spin_unlock_irq(&lo->lock);
+	lo->nowait_write_fails = false;
+	if (!file)
+		return;
 	/* Page-cache allocations for the file must not recurse into us. */
 	lo->old_gfp_mask = mapping_gfp_mask(file->f_mapping);
 	mapping_set_gfp_mask(file->f_mapping,
@@ -211,10 +215,12 @@ static int xloop_configure(struct xloop_device *lo, xloop_mode_t mode,
 	err = -EINVAL;
 	if (config->info.lo_flags & ~LOOP_CONFIGURE_SETTABLE_FLAGS)
 		goto out_unlock;
-	if (config->block_size && blk_validate_block_size(config->block_size))
-		goto out_unlock;
 	err = xloop_apply_info(lo, &config->info);
 	if (err)
+		goto out_unlock;
+	/* After the loop_info checks, in 6.12's order (6.1 checked it first). */
+	err = -EINVAL;
+	if (config->block_size && blk_validate_block_size(config->block_size))
 		goto out_unlock;
 	err = xloop_io_setup(lo);
 	if (err)
