@@ -8,6 +8,9 @@
  *   xloop_probe abi CONTROL PREFIX DIR       the scripted ABI sequence
  *   xloop_probe uevents CONTROL PREFIX DIR   uevents of attach/resize/detach
  *   xloop_probe stress CONTROL PREFIX DIR CYCLES PROCS
+ *   xloop_probe cycles CONTROL PREFIX DIR COUNT [STEPS]
+ *                                            every lifecycle and error path
+ *                                            COUNT times (leak check)
  *   xloop_probe attach CONTROL PREFIX FILE [ro|partscan|dio|autoclear|append|on=DEVICE]...
  *   xloop_probe detach DEVICE
  *   xloop_probe changefd DEVICE FILE         LOOP_CHANGE_FD, prints the result
@@ -35,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -361,6 +365,9 @@ static void abi_configure_errors(int n)
 	show("configure block 256", configure(dev, file, 0, 256, 0, 0));
 	show("configure offset overflow",
 	     configure(dev, file, 0, 0, (uint64_t)1 << 63, 0));
+	/* 6.1 checked the block size first, 6.12 the loop_info. */
+	show("[6.12] configure block 1000 offset overflow",
+	     configure(dev, file, 0, 1000, (uint64_t)1 << 63, 0));
 	memset(&c, 0, sizeof(c));
 	c.fd = file;
 	c.info.lo_encrypt_type = 1;
@@ -604,6 +611,84 @@ static void abi_io(int n)
 	close(file);
 }
 
+/*
+ * Descriptors of every kind as backing files, for LOOP_SET_FD and, on a
+ * read-only device, LOOP_CHANGE_FD.  A bind that works shows its size and
+ * flags and is undone.
+ */
+static void abi_backing_kinds(int n)
+{
+	static const char *const kinds[] = {
+		"pipe", "socket", "o_path", "memfd", "procfs", "devnull",
+		"wronly", "append", "symlink",
+	};
+	int i, fd = -1, dev, ro, p[2];
+	const char *tag;
+	char step[96];
+
+	if (symlink("img", path_in_dir("link")) < 0 && errno != EEXIST)
+		die("symlink");
+	for (i = 0; i < (int)(sizeof(kinds) / sizeof(kinds[0])); i++) {
+		switch (i) {
+		case 0:
+			if (pipe(p) < 0)
+				die("pipe");
+			close(p[1]);
+			fd = p[0];
+			break;
+		case 1:
+			fd = socket(AF_UNIX, SOCK_STREAM, 0);
+			break;
+		case 2:
+			fd = open_file("img", O_PATH);
+			break;
+		case 3:
+			fd = memfd_create("xloop-probe", 0);
+			if (fd < 0 || ftruncate(fd, 1 << 20) < 0)
+				die("memfd");
+			break;
+		case 4:
+			fd = open("/proc/self/status", O_RDONLY);
+			break;
+		case 5:
+			fd = open("/dev/null", O_RDWR);
+			break;
+		case 6:
+			fd = open_file("img", O_WRONLY);
+			break;
+		case 7:
+			fd = open_file("img", O_RDWR | O_APPEND);
+			break;
+		default:
+			fd = open_file("link", O_PATH | O_NOFOLLOW);
+			break;
+		}
+		if (fd < 0)
+			die(kinds[i]);
+		/* 6.12 refuses a procfs file, 6.1 took it: xloop answers as 6.12. */
+		tag = i == 4 ? "[6.12] " : "";
+		dev = open_dev(n, O_RDWR);
+		snprintf(step, sizeof(step), "%sbacking %s set_fd", tag, kinds[i]);
+		show(step, ioctl(dev, LOOP_SET_FD, fd));
+		snprintf(step, sizeof(step), "%sbacking %s", tag, kinds[i]);
+		show_size(step, dev);
+		show_status64(step, dev, n, NULL);
+		ioctl(dev, LOOP_CLR_FD, 0);
+		close(dev);
+		/* The same descriptor handed to a read-only device. */
+		dev = open_dev(n, O_RDWR);
+		ro = open_file("img3", O_RDONLY);
+		if (ioctl(dev, LOOP_SET_FD, ro) < 0)
+			die("ro set_fd");
+		snprintf(step, sizeof(step), "%sbacking %s change_fd", tag, kinds[i]);
+		show(step, ioctl(dev, LOOP_CHANGE_FD, fd));
+		ioctl(dev, LOOP_CLR_FD, 0);
+		close(dev);
+		close(ro);
+		close(fd);
+	}
+}
+
 static void abi(void)
 {
 	int n;
@@ -625,6 +710,7 @@ static void abi(void)
 	abi_lifecycle(n);
 	abi_permissions(n);
 	abi_io(n);
+	abi_backing_kinds(n);
 }
 
 /* Print the uevents about disk @name until @ms pass without one. */
@@ -761,6 +847,177 @@ static void stress(int cycles, int procs)
 	printf("stress: done\n");
 }
 
+/* A leak-check step must do what it is meant to: stop the run otherwise. */
+static void expect_rc(const char *step, long rc, int want_errno)
+{
+	if (want_errno ? rc < 0 && errno == want_errno : rc >= 0)
+		return;
+	fprintf(stderr, "xloop_probe: %s: expected %s, got %s\n", step,
+		want_errno ? strerrorname_np(want_errno) : "success",
+		rc < 0 ? strerrorname_np(errno) : "success");
+	exit(1);
+}
+
+/* The descriptors one round of the leak check works with. */
+struct cycle_fds {
+	int ctl, file, ro, big, disk, dir, pipe[2];
+};
+
+/* Every ioctl error path, unbound and bound, ending detached. */
+static void cycle_errors(int n, const struct cycle_fds *f)
+{
+	int dev = open_dev(n, O_RDWR);
+	struct loop_info64 info;
+
+	expect_rc("unbound get_status64", ioctl(dev, LOOP_GET_STATUS64, &info), ENXIO);
+	expect_rc("unbound clr_fd", ioctl(dev, LOOP_CLR_FD, 0), ENXIO);
+	expect_rc("set_fd pipe", ioctl(dev, LOOP_SET_FD, f->pipe[0]), EINVAL);
+	expect_rc("set_fd directory", ioctl(dev, LOOP_SET_FD, f->dir), EINVAL);
+	expect_rc("set_fd self", ioctl(dev, LOOP_SET_FD, dev), EBADF);
+	expect_rc("configure bad flags", configure(dev, f->file, 0x80, 0, 0, 0), EINVAL);
+	expect_rc("configure block 1000", configure(dev, f->file, 0, 1000, 0, 0), EINVAL);
+	expect_rc("configure offset overflow",
+		  configure(dev, f->file, 0, 0, (uint64_t)1 << 63, 0), EOVERFLOW);
+	expect_rc("configure", configure(dev, f->file, 0, 0, 512, 0), 0);
+	expect_rc("configure again", configure(dev, f->file, 0, 0, 0, 0), EBUSY);
+	expect_rc("change_fd on rw", ioctl(dev, LOOP_CHANGE_FD, f->ro), EINVAL);
+	expect_rc("set_status64 overflow",
+		  set_status64(dev, 0, (uint64_t)1 << 63, 0), EOVERFLOW);
+	expect_rc("ctl remove bound", ioctl(f->ctl, LOOP_CTL_REMOVE, n), EBUSY);
+	expect_rc("clr_fd", ioctl(dev, LOOP_CLR_FD, 0), 0);
+	close(dev);
+}
+
+/* A plain bind with I/O and every setter, then the detach. */
+static void cycle_bind(int n, const struct cycle_fds *f)
+{
+	int dev = open_dev(n, O_RDWR);
+	struct loop_info64 info;
+	char buf[4096];
+
+	expect_rc("configure", configure(dev, f->file, 0, 0, 512, 0), 0);
+	expect_rc("read", pread(dev, buf, sizeof(buf), 0), 0);
+	expect_rc("write", pwrite(dev, buf, sizeof(buf), 4096), 0);
+	expect_rc("fsync", fsync(dev), 0);
+	expect_rc("set_status64", set_status64(dev, 0, 0, 0), 0);
+	expect_rc("set_block_size", ioctl(dev, LOOP_SET_BLOCK_SIZE, 4096), 0);
+	expect_rc("set_capacity", ioctl(dev, LOOP_SET_CAPACITY, 0), 0);
+	expect_rc("set_direct_io", ioctl(dev, LOOP_SET_DIRECT_IO, 0), 0);
+	expect_rc("get_status64", ioctl(dev, LOOP_GET_STATUS64, &info), 0);
+	expect_rc("clr_fd", ioctl(dev, LOOP_CLR_FD, 0), 0);
+	close(dev);
+}
+
+/* Read-only, with LOOP_CHANGE_FD refused and done. */
+static void cycle_change_fd(int n, const struct cycle_fds *f)
+{
+	int dev = open_dev(n, O_RDWR);
+	char buf[4096];
+
+	expect_rc("ro set_fd", ioctl(dev, LOOP_SET_FD, f->ro), 0);
+	expect_rc("ro change_fd other size", ioctl(dev, LOOP_CHANGE_FD, f->big), EINVAL);
+	expect_rc("ro change_fd", ioctl(dev, LOOP_CHANGE_FD, f->file), 0);
+	expect_rc("ro read", pread(dev, buf, sizeof(buf), 0), 0);
+	expect_rc("ro clr_fd", ioctl(dev, LOOP_CLR_FD, 0), 0);
+	close(dev);
+}
+
+/* Partitions found at the bind and by BLKRRPART, dropped at the detach. */
+static void cycle_partitions(int n, const struct cycle_fds *f)
+{
+	int dev = open_dev(n, O_RDWR);
+
+	expect_rc("partscan configure", configure(dev, f->disk, LO_FLAGS_PARTSCAN, 0, 0, 0), 0);
+	expect_rc("blkrrpart", ioctl(dev, BLKRRPART, 0), 0);
+	expect_rc("partscan clr_fd", ioctl(dev, LOOP_CLR_FD, 0), 0);
+	close(dev);
+}
+
+/* Direct I/O (where the file allows it) and the detach at last close. */
+static void cycle_autoclear(int n, const struct cycle_fds *f)
+{
+	int dev = open_dev(n, O_RDWR);
+	char buf[4096];
+
+	expect_rc("dio autoclear configure",
+		  configure(dev, f->file, LO_FLAGS_DIRECT_IO | LO_FLAGS_AUTOCLEAR,
+			    0, 0, 0), 0);
+	expect_rc("dio read", pread(dev, buf, sizeof(buf), 4096), 0);
+	close(dev);
+}
+
+/* Devices created, bound, detached and removed (four: a leak shows more). */
+static void cycle_add_remove(const struct cycle_fds *f)
+{
+	char buf[4096];
+	int i, m, dev;
+
+	for (i = 0; i < 4; i++) {
+		m = ioctl(f->ctl, LOOP_CTL_ADD, -1);
+		expect_rc("ctl add", m, 0);
+		dev = open_dev(m, O_RDWR);
+		expect_rc("new device configure", configure(dev, f->file, 0, 0, 0, 0), 0);
+		expect_rc("new device read", pread(dev, buf, sizeof(buf), 0), 0);
+		expect_rc("new device clr_fd", ioctl(dev, LOOP_CLR_FD, 0), 0);
+		close(dev);
+		expect_rc("ctl remove", ioctl(f->ctl, LOOP_CTL_REMOVE, m), 0);
+	}
+}
+
+/*
+ * One round of the leak check on device @n: the steps named in @steps
+ * (e errors, b bind, c change_fd, p partitions, d direct I/O and autoclear,
+ * a add and remove a device).
+ */
+static void cycle_once(int n, const char *steps)
+{
+	struct cycle_fds f;
+
+	f.ctl = open(control, O_RDWR);
+	f.file = open_file("img", O_RDWR);
+	f.ro = open_file("img3", O_RDONLY);
+	f.big = open_file("img2", O_RDONLY);
+	f.disk = open_file("disk", O_RDWR);
+	f.dir = open(dir, O_RDONLY | O_DIRECTORY);
+	if (f.ctl < 0 || f.dir < 0 || pipe(f.pipe) < 0)
+		die("cycle setup");
+	if (strchr(steps, 'e'))
+		cycle_errors(n, &f);
+	if (strchr(steps, 'b'))
+		cycle_bind(n, &f);
+	if (strchr(steps, 'c'))
+		cycle_change_fd(n, &f);
+	if (strchr(steps, 'p'))
+		cycle_partitions(n, &f);
+	if (strchr(steps, 'd'))
+		cycle_autoclear(n, &f);
+	if (strchr(steps, 'a'))
+		cycle_add_remove(&f);
+	close(f.pipe[0]);
+	close(f.pipe[1]);
+	close(f.dir);
+	close(f.disk);
+	close(f.big);
+	close(f.ro);
+	close(f.file);
+	close(f.ctl);
+}
+
+static void cycles(int count, const char *steps)
+{
+	int i, n;
+
+	make_file("img", 1 << 20);
+	make_file("img2", 2 << 20);
+	make_file("img3", 1 << 20);
+	make_file("disk", 4 << 20);
+	write_mbr("disk");
+	n = get_free();
+	for (i = 0; i < count; i++)
+		cycle_once(n, steps);
+	printf("cycles: %d rounds of %s done\n", count, steps);
+}
+
 static int attach(const char *file, char **opts)
 {
 	uint32_t flags = 0;
@@ -889,6 +1146,8 @@ int main(int argc, char **argv)
 		uevents();
 	else if (!strcmp(argv[1], "stress") && argc == 7)
 		stress(atoi(argv[5]), atoi(argv[6]));
+	else if (!strcmp(argv[1], "cycles") && (argc == 6 || argc == 7))
+		cycles(atoi(argv[5]), argc == 7 ? argv[6] : "ebcpda");
 	else if (!strcmp(argv[1], "attach"))
 		return attach(argv[4], argv + 5);
 	else

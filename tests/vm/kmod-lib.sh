@@ -8,6 +8,14 @@
 XL_KO=$XT_MODDIR/xloop.ko
 export XL_PROBE=$XT_BUILD/xloop_probe XL_PROBE32=$XT_BUILD/xloop_probe32
 
+# Knobs for longer runs (XLOOP_FUZZ_SECONDS=600, XLOOP_LEAK_ROUNDS=200, ...):
+# the guest does not see the host's environment, so they are read from
+# $BUILD/xloop-knobs.env when that file exists.
+if [ -f "$XT_BUILD/xloop-knobs.env" ]; then
+	# shellcheck source=/dev/null
+	. "$XT_BUILD/xloop-knobs.env"
+fi
+
 # xl_unload: remove xloop.ko (must succeed: no device may be left in use).
 xl_unload() {
 	if [ -d /sys/module/xloop ]; then

@@ -25,10 +25,15 @@ run_both() { # PROBE TAG
 }
 
 cat >expected-612 <<'END'
+[6.12] configure block 1000 offset overflow: EOVERFLOW
 [6.12] get_status64 after clr_fd: ENXIO
 [6.12] open after clr_fd: ENXIO
 [6.12] clr_fd twice: ENXIO
 [6.12] perm ro set_status: EPERM
+[6.12] backing procfs set_fd: EINVAL
+[6.12] backing procfs: 0
+[6.12] backing procfs: ENXIO
+[6.12] backing procfs change_fd: EINVAL
 END
 
 run_both "$XL_PROBE" 64

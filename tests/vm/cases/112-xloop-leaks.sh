@@ -1,0 +1,79 @@
+#!/bin/bash
+# Leaks, measured (Debian's kernels have no kmemleak): rounds of every
+# lifecycle and error path (xloop_probe cycles: ioctl errors unbound and
+# bound, bind/detach with every setter, read-only with CHANGE_FD, with
+# partitions, direct I/O with autoclear, four devices added, bound, detached
+# and removed), N of them, then 4N more.  Between the snapshot after N and
+# the one after 5N (each the least of two readings, and of a third when the
+# growth looks suspect) no slab cache may grow by more than N plus 8 slabs'
+# worth of objects (SLUB's granularity and the guest's own noise, measured
+# at up to 6 slabs), and the tasks may not grow (beyond 8 kernel workers):
+# a leak of one object per bind or per device shows as 4N to 32N objects.
+# The module's reference count is back to 0 and it unloads.
+# XLOOP_LEAK_ROUNDS sets N (default 30, up to 150; in
+# $BUILD/xloop-knobs.env, see kmod-lib.sh).
+# xt-timeout: 900
+. "$XT_LIB"
+# shellcheck source=../kmod-lib.sh
+. "$XT_TOP/tests/vm/kmod-lib.sh"
+xl_restore_on_exit
+xl_fresh
+
+n=${XLOOP_LEAK_ROUNDS:-30}
+
+# reading: "slab:NAME ACTIVE OBJS_PER_SLAB" per cache, once the page cache
+# is dropped, lazily freed vmalloc areas purged (loading a module does that),
+# kfree_rcu() batches (drained every 5 s) freed and per-CPU slabs flushed
+# (/proc/slabinfo counts their free objects as active).
+reading() {
+	local c
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	modprobe brd rd_nr=0 && rmmod brd
+	sleep 6
+	for c in /sys/kernel/slab/*/shrink; do
+		echo 1 >"$c" 2>/dev/null || true
+	done
+	awk 'NR > 2 { print "slab:" $1, $2, $5 }' /proc/slabinfo
+	echo "tasks $(find /proc -maxdepth 1 -name '[0-9]*' | wc -l) 1"
+}
+
+# least FILE...: per key, the least count of these readings; what the guest
+# holds only for a moment (a running process's /proc entries) drops out.
+least() {
+	awk '{ if (!($1 in m) || $2 < m[$1]) m[$1] = $2; per[$1] = $3 }
+		END { for (k in m) print k, m[k], per[k] }' "$@" | sort
+}
+
+# grow FILE: "DELTA KEY BEFORE AFTER ALLOWED" from after-n, largest first.
+grow() {
+	join after-n "$1" |
+		awk -v n="$n" '{ allowed = $1 == "tasks" ? 8 : n + 8 * $3
+			print $4 - $2, $1, $2, $4, allowed }' | sort -rn
+}
+
+mkdir work
+"$XL_PROBE" cycles /dev/xloop-control xloop "$PWD/work" "$n" || fail "first $n rounds"
+reading >r1
+reading >r2
+least r1 r2 >after-n
+"$XL_PROBE" cycles /dev/xloop-control xloop "$PWD/work" $((4 * n)) || fail "next $((4 * n)) rounds"
+reading >r3
+reading >r4
+least r3 r4 >after-5n
+grow after-5n >growth
+if awk '$1 > $5 { bad = 1 } END { exit !bad }' growth; then
+	# A leak stays; a passing holder of objects goes: look once more.
+	sleep 10
+	reading >r5
+	least r3 r4 r5 >after-5n
+	grow after-5n >growth
+fi
+echo "largest growth over $((4 * n)) rounds (delta key after-N after-5N allowed):"
+head -n 8 growth
+awk '$1 > $5 { bad = 1; print "leak? " $0 } END { exit bad }' growth ||
+	fail "kernel objects grew with the rounds"
+expect_eq "module references" 0 "$(cat /sys/module/xloop/refcnt)"
+no_device_bound xloop
+rmmod xloop || fail "rmmod after the rounds"
+insmod "$XL_KO"
