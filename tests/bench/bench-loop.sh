@@ -6,7 +6,8 @@
 # ratios, measured side by side in one boot, are the result.
 #
 # Environment: BUILD (default build), KVER (one kernel; default: every target),
-# XB_RUNTIME (seconds per fio run, default 3), XB_REPEAT (runs per cell, default 3).
+# XB_RUNTIME (seconds per fio run, default 3), XB_REPEAT (runs per cell, default 3),
+# XB_SIZE_MIB (backing file size, default 512).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -14,10 +15,10 @@ build=${BUILD:-build}
 case $build in /*) ;; *) build=$top/$build ;; esac
 kernels=()
 if [ -n "${KVER:-}" ]; then kernels=(-k "$KVER"); fi
-export XB_RUNTIME=${XB_RUNTIME:-3} XB_REPEAT=${XB_REPEAT:-3}
+export XB_RUNTIME=${XB_RUNTIME:-3} XB_REPEAT=${XB_REPEAT:-3} XB_SIZE_MIB=${XB_SIZE_MIB:-512}
 # The guest case reads its parameters from the build directory.
 mkdir -p "$build/bench"
-printf 'XB_RUNTIME=%s\nXB_REPEAT=%s\n' "$XB_RUNTIME" "$XB_REPEAT" >"$build/bench-params.env"
+printf 'XB_RUNTIME=%s\nXB_REPEAT=%s\nXB_SIZE_MIB=%s\n' "$XB_RUNTIME" "$XB_REPEAT" "$XB_SIZE_MIB" >"$build/bench-params.env"
 rc=0
 BUILD=$build XT_CASE_TIMEOUT=1800 "$top/tests/vm/run.sh" "${kernels[@]}" \
 	-d "$here/loop" -c fio-matrix -o "$build/bench" >"$build/bench/run.log" 2>&1 || rc=$?
