@@ -284,18 +284,39 @@ static blk_status_t xloop_fallocate(struct xloop_device *lo,
 	return ret == -EOPNOTSUPP ? BLK_STS_NOTSUPP : BLK_STS_IOERR;
 }
 
+/* What a task saves while it does backing-file I/O as a worker does. */
+struct xloop_io_ctx {
+	unsigned int noio;
+	unsigned int throttle;
+};
+
+/*
+ * Backing-file I/O as a worker does it: allocations must not recurse into
+ * block I/O, and dirty pages of the backing file throttle us only against
+ * its own device.
+ */
+static void xloop_io_enter(struct xloop_io_ctx *ctx)
+{
+	ctx->noio = memalloc_noio_save();
+	ctx->throttle = current->flags & PF_LOCAL_THROTTLE;
+	current->flags |= PF_LOCAL_THROTTLE;
+}
+
+static void xloop_io_leave(const struct xloop_io_ctx *ctx)
+{
+	current->flags = (current->flags & ~PF_LOCAL_THROTTLE) | ctx->throttle;
+	memalloc_noio_restore(ctx->noio);
+}
+
 static void xloop_workfn(struct work_struct *work)
 {
 	struct xloop_cmd *cmd = container_of(work, struct xloop_cmd, work);
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
 	struct xloop_device *lo = rq->q->queuedata;
 	loff_t pos = ((loff_t)blk_rq_pos(rq) << SECTOR_SHIFT) + lo->offset;
-	unsigned int old_flags = current->flags & PF_LOCAL_THROTTLE;
-	unsigned int noio;
+	struct xloop_io_ctx ctx;
 
-	/* Backing-file allocations must not recurse into block I/O. */
-	noio = memalloc_noio_save();
-	current->flags |= PF_LOCAL_THROTTLE;
+	xloop_io_enter(&ctx);
 	switch (req_op(rq)) {
 	case REQ_OP_READ:
 	case REQ_OP_WRITE:
@@ -312,8 +333,7 @@ static void xloop_workfn(struct work_struct *work)
 		xloop_finish(cmd, BLK_STS_NOTSUPP);
 		break;
 	}
-	current->flags = (current->flags & ~PF_LOCAL_THROTTLE) | old_flags;
-	memalloc_noio_restore(noio);
+	xloop_io_leave(&ctx);
 }
 
 /*
@@ -355,11 +375,10 @@ static bool xloop_nowait_ok(struct xloop_device *lo, struct request *rq)
 
 static void xloop_rw_in_caller(struct xloop_device *lo, struct xloop_cmd *cmd)
 {
-	unsigned int old_flags = current->flags & PF_LOCAL_THROTTLE;
 	struct bio_list *outer_bios = current->bio_list;
 	struct blk_plug *outer = current->plug;
+	struct xloop_io_ctx ctx;
 	struct blk_plug plug;
-	unsigned int noio;
 
 	/*
 	 * When a bio is being submitted further up, the bios the backing file
@@ -372,19 +391,16 @@ static void xloop_rw_in_caller(struct xloop_device *lo, struct xloop_cmd *cmd)
 	 * collect the backing file's bios in a plug of our own and send them
 	 * before returning, rather than adding them to the list being flushed.
 	 *
-	 * The rest as in a worker: no I/O from allocations, and dirty pages
-	 * of the backing file throttle us only against its own device.
+	 * The rest as in a worker (xloop_io_enter()).
 	 */
 	current->bio_list = NULL;
 	current->plug = NULL;
 	blk_start_plug(&plug);
-	noio = memalloc_noio_save();
-	current->flags |= PF_LOCAL_THROTTLE;
+	xloop_io_enter(&ctx);
 	cmd->nowait = false;
 	cmd->in_caller = true;
 	xloop_rw(lo, cmd);
-	current->flags = (current->flags & ~PF_LOCAL_THROTTLE) | old_flags;
-	memalloc_noio_restore(noio);
+	xloop_io_leave(&ctx);
 	blk_finish_plug(&plug);
 	current->plug = outer;
 	current->bio_list = outer_bios;
@@ -396,13 +412,11 @@ static void xloop_dispatch_workfn(struct work_struct *work)
 	struct xloop_device *lo = container_of(work, struct xloop_device,
 					       dispatch_work);
 	struct llist_node *list = llist_reverse_order(llist_del_all(&lo->pending));
-	unsigned int old_flags = current->flags & PF_LOCAL_THROTTLE;
 	struct xloop_cmd *cmd, *next;
+	struct xloop_io_ctx ctx;
 	struct blk_plug plug;
-	unsigned int noio;
 
-	noio = memalloc_noio_save();
-	current->flags |= PF_LOCAL_THROTTLE;
+	xloop_io_enter(&ctx);
 	blk_start_plug(&plug);
 	/* _safe: a request may end, and come back, once it is submitted. */
 	llist_for_each_entry_safe(cmd, next, list, node) {
@@ -411,8 +425,7 @@ static void xloop_dispatch_workfn(struct work_struct *work)
 		xloop_rw(lo, cmd);
 	}
 	blk_finish_plug(&plug);
-	current->flags = (current->flags & ~PF_LOCAL_THROTTLE) | old_flags;
-	memalloc_noio_restore(noio);
+	xloop_io_leave(&ctx);
 }
 
 static blk_status_t xloop_queue_rq(struct blk_mq_hw_ctx *hctx,
