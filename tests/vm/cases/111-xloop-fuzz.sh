@@ -65,24 +65,25 @@ settle() {
 	insmod "$XL_KO" || fail "insmod after $1"
 }
 
-mkdir run1 run2 run3
-unloader "$secs" >unloader1.log &
-u=$!
-timeout -k 10 $((secs + 120)) "$fuzz" ioctl /dev/xloop-control xloop "$PWD/run1" "$secs" 6 "$seed" ||
-	fail "ioctl fuzz failed or hung (seed $seed)"
-wait "$u" || fail "unloader"
-cat unloader1.log
-settle "the ioctl fuzz"
+# phase MODE SECONDS PROCS WHAT [reload]: one fuzz run (with the unloader
+# beside it when "reload" is given), then settle.
+phase() {
+	local mode=$1 secs=$2 procs=$3 what=$4 u=
+	mkdir "$mode"
+	if [ "${5:-}" = reload ]; then
+		unloader "$secs" >"unloader-$mode.log" &
+		u=$!
+	fi
+	timeout -k 10 $((secs + 120)) "$fuzz" "$mode" /dev/xloop-control xloop "$PWD/$mode" "$secs" "$procs" "$seed" ||
+		fail "$what failed or hung (seed $seed)"
+	if [ -n "$u" ]; then
+		wait "$u" || fail "unloader"
+		cat "unloader-$mode.log"
+	fi
+	settle "$what"
+}
 
 half=$(((secs + 1) / 2))
-unloader "$half" >unloader2.log &
-u=$!
-timeout -k 10 $((half + 120)) "$fuzz" churn /dev/xloop-control xloop "$PWD/run2" "$half" 4 "$seed" ||
-	fail "churn with module reloads failed or hung (seed $seed)"
-wait "$u" || fail "unloader"
-cat unloader2.log
-settle "the churn"
-
-timeout -k 10 $((half + 120)) "$fuzz" autoclear /dev/xloop-control xloop "$PWD/run3" "$half" 4 "$seed" ||
-	fail "autoclear race failed or hung (seed $seed)"
-settle "the autoclear race"
+phase ioctl "$secs" 6 "the ioctl fuzz" reload
+phase churn "$half" 4 "churn with module reloads" reload
+phase autoclear "$half" 4 "the autoclear race"
