@@ -153,4 +153,35 @@ static inline void xloop_media_change(struct gendisk *disk)
 }
 #endif
 
+/*
+ * ->queue_rqs() gets the plug's requests as a struct rq_list from 6.12.y
+ * (a stable backport of 6.13's type), before as a bare list of requests
+ * with rq_list_pop() a macro; test for the macro, not the version.
+ */
+#ifdef rq_list_pop
+typedef struct request *xloop_rq_list;
+
+static inline struct request *xloop_rq_list_pop(xloop_rq_list *list)
+{
+	return rq_list_pop(list);
+}
+
+static inline bool xloop_rq_list_empty(const xloop_rq_list *list)
+{
+	return !*list;
+}
+#else
+typedef struct rq_list xloop_rq_list;
+
+static inline struct request *xloop_rq_list_pop(xloop_rq_list *list)
+{
+	return rq_list_pop(list);
+}
+
+static inline bool xloop_rq_list_empty(const xloop_rq_list *list)
+{
+	return rq_list_empty(list);
+}
+#endif
+
 #endif /* XLOOP_COMPAT_H */

@@ -47,6 +47,8 @@ struct xloop_device {
 	struct llist_head pending;	/* for @dispatch_work to try with NOWAIT */
 	struct work_struct dispatch_work;
 	bool nowait_write_fails;	/* @backing refused a NOWAIT write */
+	unsigned long depth_seen;	/* jiffies: last time @inflight > 1 */
+	unsigned int probe;		/* see xloop_async_submitter() */
 
 	spinlock_t lock;		/* protects @backing for sysfs and chain walks */
 	struct mutex mutex;		/* serialises ioctls, open and teardown */
@@ -68,6 +70,7 @@ struct xloop_cmd {
 	long ret;
 	blk_status_t status;		/* final status for the completion */
 	bool nowait;			/* the current attempt is IOCB_NOWAIT */
+	bool noio;			/* ... and IOCB_NOIO: only what is cached */
 	bool in_caller;			/* ... runs in the submitter's context */
 	bool dio;			/* the current attempt is IOCB_DIRECT */
 };

@@ -3,19 +3,21 @@
  * xloop: the request path.
  *
  * Design, for speed: loop.ko hands every request to a per-cgroup worker that
- * serialises them.  xloop instead
- *   - runs a read or write right in ->queue_rq(), in the submitter's
- *     context, when it is the device's only request and the last of its
- *     batch (queue depth 1: a worker could only add a context switch), and
- *     the context allows it (not in reclaim, enough stack left);
- *   - at depth, collects reads and writes on a list that one work item
- *     submits with IOCB_NOWAIT under a single plug (the backing disk sees
- *     them as a batch); what would block goes to a work item of its own, so
- *     requests of one device wait for the disk in parallel (queue depth is
- *     real concurrency);
- *   - in direct-I/O mode submits async kiocbs and completes from ->ki_complete;
- *   - completes requests in the context that finished them when that is a
- *     task, rather than raising BLOCK_SOFTIRQ (which from a task wakes
+ * serialises them.  xloop instead (details at xloop_issue_rw()):
+ *   - runs the device's only request right in ->queue_rq() or
+ *     ->queue_rqs(), in the submitter's context, and lets it block (queue
+ *     depth 1: a worker could only add a context switch), when the context
+ *     allows it (not in reclaim, enough stack left) -- but a buffered read
+ *     only as far as the page cache serves it without waiting;
+ *   - at depth, tries every read and write with IOCB_NOWAIT first (direct
+ *     I/O from one dispatch worker, buffered I/O in the submitter's
+ *     context), each call's or batch's backing I/O under one plug; what
+ *     would block goes to a work item of its own, so requests of one
+ *     device wait for the disk in parallel (queue depth is real
+ *     concurrency);
+ *   - in direct-I/O mode submits async kiocbs, completed from ->ki_complete;
+ *   - ends requests in the context that finished them when that is a task,
+ *     rather than raising BLOCK_SOFTIRQ (which from a task wakes
  *     ksoftirqd: two more context switches per request).
  * FLUSH, DISCARD and WRITE_ZEROES always run in a work item.
  *
@@ -39,6 +41,17 @@
  * file system's path down to its disk's driver, with allocations, runs on it.
  */
 #define XLOOP_INLINE_STACK (8 * 1024)
+
+/*
+ * At depth, the largest buffered read or write run in the submitter's
+ * context: filling the page cache for a larger one (allocating, zeroing,
+ * copying) is CPU work better spread over workers on every CPU, while the
+ * submitter moves on.  Larger reads still take what is cached at once.
+ */
+#define XLOOP_INLINE_BYTES (64 * 1024)
+
+/* One in this many lone buffered reads tests for an asynchronous submitter. */
+#define XLOOP_PROBE 16
 
 /* Zero pages written per call when the backing file cannot zero a range. */
 #define XLOOP_ZERO_BATCH 16
@@ -145,6 +158,7 @@ static void xloop_rw_done(struct xloop_cmd *cmd)
 		WRITE_ONCE(lo->nowait_write_fails, true);
 	if (cmd->nowait || cmd->in_caller || ret > 0) {
 		cmd->nowait = false;
+		cmd->noio = false;
 		cmd->in_caller = false;
 		queue_work(lo->wq, &cmd->work);
 		return;
@@ -203,6 +217,8 @@ static void xloop_rw(struct xloop_device *lo, struct xloop_cmd *cmd)
 	}
 	if (cmd->nowait)
 		cmd->iocb.ki_flags |= IOCB_NOWAIT;
+	if (cmd->noio)
+		cmd->iocb.ki_flags |= IOCB_NOIO;
 	/* One reference for this submitter, one for the completion. */
 	atomic_set(&cmd->ref, 2);
 	if (write) {
@@ -338,7 +354,7 @@ static void xloop_workfn(struct work_struct *work)
 
 /*
  * Is there room on this task's stack for the backing file's whole I/O path
- * under ours?  It runs nested (see xloop_rw_in_caller()), so stacked devices
+ * under ours?  It runs nested (see xloop_caller_enter()), so stacked devices
  * go inline only as deep as the stack allows and use workers below that.
  */
 static bool xloop_stack_room(void)
@@ -373,13 +389,23 @@ static bool xloop_nowait_ok(struct xloop_device *lo, struct request *rq)
 	return req_op(rq) == REQ_OP_READ || !READ_ONCE(lo->nowait_write_fails);
 }
 
-static void xloop_rw_in_caller(struct xloop_device *lo, struct xloop_cmd *cmd)
-{
-	struct bio_list *outer_bios = current->bio_list;
-	struct blk_plug *outer = current->plug;
-	struct xloop_io_ctx ctx;
+/*
+ * The submitter's context, set up for backing-file I/O while one call of
+ * ->queue_rq() or ->queue_rqs() runs reads and writes in it.
+ */
+struct xloop_caller {
+	bool entered;
+	struct bio_list *outer_bios;
+	struct blk_plug *outer_plug;
 	struct blk_plug plug;
+	struct xloop_io_ctx ctx;
+};
 
+static void xloop_caller_enter(struct xloop_caller *c)
+{
+	if (c->entered)
+		return;
+	c->entered = true;
 	/*
 	 * When a bio is being submitted further up, the bios the backing file
 	 * system submits would be queued behind it until we return, and
@@ -387,51 +413,130 @@ static void xloop_rw_in_caller(struct xloop_device *lo, struct xloop_cmd *cmd)
 	 * submit them at once instead, nested, as a stacking driver's worker
 	 * would.  xloop_stack_room() has made sure that fits.
 	 *
-	 * We may also be called while the caller's plug is being flushed:
-	 * collect the backing file's bios in a plug of our own and send them
-	 * before returning, rather than adding them to the list being flushed.
+	 * We are usually called while the caller's plug is being flushed:
+	 * collect the backing file's bios in a plug of our own, sent as one
+	 * batch when the call ends, rather than adding them to the list being
+	 * flushed.
 	 *
 	 * The rest as in a worker (xloop_io_enter()).
 	 */
+	c->outer_bios = current->bio_list;
+	c->outer_plug = current->plug;
 	current->bio_list = NULL;
 	current->plug = NULL;
-	blk_start_plug(&plug);
-	xloop_io_enter(&ctx);
-	cmd->nowait = false;
-	cmd->in_caller = true;
-	xloop_rw(lo, cmd);
-	xloop_io_leave(&ctx);
-	blk_finish_plug(&plug);
-	current->plug = outer;
-	current->bio_list = outer_bios;
+	blk_start_plug(&c->plug);
+	xloop_io_enter(&c->ctx);
 }
 
-/* Submit the collected reads and writes with IOCB_NOWAIT, as one batch. */
+static void xloop_caller_leave(struct xloop_caller *c)
+{
+	if (!c->entered)
+		return;
+	xloop_io_leave(&c->ctx);
+	blk_finish_plug(&c->plug);
+	current->plug = c->outer_plug;
+	current->bio_list = c->outer_bios;
+}
+
+/*
+ * Has the device had more than one request in flight in the last second?
+ * If not, every XLOOP_PROBE-th call says yes anyway, to find out.
+ */
+static bool xloop_async_submitter(struct xloop_device *lo)
+{
+	if (time_before(jiffies, READ_ONCE(lo->depth_seen) + HZ))
+		return true;
+	/* Unlocked: a lost count only moves the next probe. */
+	return data_race(++lo->probe) % XLOOP_PROBE == 0;
+}
+
+/*
+ * Submit the reads and writes collected on @lo->pending with IOCB_NOWAIT,
+ * each batch under one plug, until no more come.
+ */
 static void xloop_dispatch_workfn(struct work_struct *work)
 {
 	struct xloop_device *lo = container_of(work, struct xloop_device,
 					       dispatch_work);
-	struct llist_node *list = llist_reverse_order(llist_del_all(&lo->pending));
+	struct llist_node *list;
 	struct xloop_cmd *cmd, *next;
 	struct xloop_io_ctx ctx;
 	struct blk_plug plug;
 
 	xloop_io_enter(&ctx);
-	blk_start_plug(&plug);
-	/* _safe: a request may end, and come back, once it is submitted. */
-	llist_for_each_entry_safe(cmd, next, list, node) {
-		cmd->nowait = true;
-		cmd->in_caller = false;
-		xloop_rw(lo, cmd);
+	while ((list = llist_del_all(&lo->pending))) {
+		blk_start_plug(&plug);
+		/* _safe: a request may end, and come back, once submitted. */
+		llist_for_each_entry_safe(cmd, next, llist_reverse_order(list),
+					  node) {
+			cmd->nowait = true;
+			cmd->in_caller = false;
+			xloop_rw(lo, cmd);
+		}
+		blk_finish_plug(&plug);
 	}
-	blk_finish_plug(&plug);
 	xloop_io_leave(&ctx);
 }
 
-static blk_status_t xloop_queue_rq(struct blk_mq_hw_ctx *hctx,
-				   const struct blk_mq_queue_data *bd)
+/*
+ * Start a read or write.  @alone: it is the device's only request, so it
+ * runs right here and may block (the submitter would only wait for it in
+ * another task).  Except a buffered read while the device has recently had
+ * more than one request, or one in XLOOP_PROBE: waiting for the disk here
+ * would hold an asynchronous submitter (aio, io_uring, a file system's
+ * readahead) to one request at a time, and only a read that does not wait
+ * lets it show it has more.  Such a read runs here with IOCB_NOWAIT: what
+ * is cached is copied at once, a miss starts its read at once and is
+ * finished by a worker.  At depth:
+ *   - direct I/O goes to the dispatch work item, which submits it with
+ *     IOCB_NOWAIT: issuing async direct I/O is CPU work, and the worker
+ *     does it on another CPU while the submitter prepares the next
+ *     requests (a pipeline, as loop.ko's worker makes);
+ *   - buffered I/O runs here with IOCB_NOWAIT; what would block goes to a
+ *     worker of its own, so requests wait for the disk in parallel;
+ *   - a buffered write to a file system that cannot do that without
+ *     blocking (ext4) also runs here, up to XLOOP_INLINE_BYTES: it is
+ *     mostly a copy into the page cache, and the file system lets one
+ *     writer at a time in anyway.
+ */
+static void xloop_issue_rw(struct xloop_device *lo, struct xloop_cmd *cmd,
+			   bool alone, struct xloop_caller *c)
 {
-	struct request *rq = bd->rq;
+	struct request *rq = blk_mq_rq_from_pdu(cmd);
+	bool nowait = xloop_nowait_ok(lo, rq);
+	bool big = blk_rq_bytes(rq) > XLOOP_INLINE_BYTES;
+	bool read = req_op(rq) == REQ_OP_READ;
+
+	if (!alone && lo->use_dio && nowait) {
+		if (llist_add(&cmd->node, &lo->pending))
+			queue_work(lo->wq, &lo->dispatch_work);
+		return;
+	}
+	if (!xloop_caller_ok(rq)) {
+		queue_work(lo->wq, &cmd->work);
+		return;
+	}
+	if (read && nowait && !lo->use_dio &&
+	    (!alone || xloop_async_submitter(lo))) {
+		cmd->nowait = true;
+		cmd->noio = big && !alone;
+	} else if (alone) {
+		cmd->nowait = false;
+	} else if (nowait) {
+		cmd->nowait = true;
+	} else if (lo->use_dio || read || big) {
+		queue_work(lo->wq, &cmd->work);
+		return;
+	}
+	xloop_caller_enter(c);
+	cmd->in_caller = true;
+	xloop_rw(lo, cmd);
+}
+
+/* Start one request; @last: no more follow in this call. */
+static blk_status_t xloop_queue_one(struct request *rq, bool last,
+				    struct xloop_caller *c)
+{
 	struct xloop_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	struct xloop_device *lo = rq->q->queuedata;
 	enum req_op op = req_op(rq);
@@ -448,17 +553,42 @@ static blk_status_t xloop_queue_rq(struct blk_mq_hw_ctx *hctx,
 	cmd->done = 0;
 	cmd->status = BLK_STS_OK;
 	cmd->nowait = false;
+	cmd->noio = false;
 	cmd->in_caller = false;
 	inflight = atomic_inc_return(&lo->inflight);
-	if (op != REQ_OP_READ && op != REQ_OP_WRITE)
+	if (inflight > 1 && READ_ONCE(lo->depth_seen) != jiffies)
+		WRITE_ONCE(lo->depth_seen, jiffies);
+	if (op == REQ_OP_READ || op == REQ_OP_WRITE)
+		xloop_issue_rw(lo, cmd, inflight == 1 && last, c);
+	else
 		queue_work(lo->wq, &cmd->work);
-	else if (inflight == 1 && bd->last && xloop_caller_ok(rq))
-		xloop_rw_in_caller(lo, cmd);
-	else if (!xloop_nowait_ok(lo, rq))
-		queue_work(lo->wq, &cmd->work);
-	else if (llist_add(&cmd->node, &lo->pending))
-		queue_work(lo->wq, &lo->dispatch_work);
 	return BLK_STS_OK;
+}
+
+static blk_status_t xloop_queue_rq(struct blk_mq_hw_ctx *hctx,
+				   const struct blk_mq_queue_data *bd)
+{
+	struct xloop_caller c = { };
+	blk_status_t status = xloop_queue_one(bd->rq, bd->last, &c);
+
+	xloop_caller_leave(&c);
+	return status;
+}
+
+/* A plug's worth of requests: their backing I/O goes out as one batch. */
+static void xloop_queue_rqs(xloop_rq_list *rqlist)
+{
+	struct xloop_caller c = { };
+	struct request *rq;
+	blk_status_t status;
+
+	/* Popped before it starts: a started request may end and be reused. */
+	while ((rq = xloop_rq_list_pop(rqlist))) {
+		status = xloop_queue_one(rq, xloop_rq_list_empty(rqlist), &c);
+		if (status != BLK_STS_OK)
+			blk_mq_end_request(rq, status);
+	}
+	xloop_caller_leave(&c);
 }
 
 static void xloop_complete_rq(struct request *rq)
@@ -486,6 +616,7 @@ static int xloop_init_request(struct blk_mq_tag_set *set, struct request *rq,
 
 const struct blk_mq_ops xloop_mq_ops = {
 	.queue_rq = xloop_queue_rq,
+	.queue_rqs = xloop_queue_rqs,
 	.complete = xloop_complete_rq,
 	.init_request = xloop_init_request,
 };
@@ -497,6 +628,7 @@ int xloop_io_setup(struct xloop_device *lo)
 
 	if (lo->wq)
 		return 0;
+	lo->depth_seen = jiffies - 2 * HZ;
 	init_llist_head(&lo->pending);
 	INIT_WORK(&lo->dispatch_work, xloop_dispatch_workfn);
 	lo->wq = alloc_workqueue("xloop%d", WQ_UNBOUND | WQ_MEM_RECLAIM |

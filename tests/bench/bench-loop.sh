@@ -7,7 +7,8 @@
 #
 # Environment: BUILD (default build), KVER (one kernel; default: every target),
 # XB_RUNTIME (seconds per fio run, default 3), XB_REPEAT (runs per cell, default 3),
-# XB_SIZE_MIB (backing file size, default 512).
+# XB_SIZE_MIB (backing file size, default 512), XB_ROWS (a regular expression:
+# only the rows whose "backing rw bs qd", e.g. "direct randread 4k 16", match).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -18,7 +19,7 @@ if [ -n "${KVER:-}" ]; then kernels=(-k "$KVER"); fi
 export XB_RUNTIME=${XB_RUNTIME:-3} XB_REPEAT=${XB_REPEAT:-3} XB_SIZE_MIB=${XB_SIZE_MIB:-512}
 # The guest case reads its parameters from the build directory.
 mkdir -p "$build/bench"
-printf 'XB_RUNTIME=%s\nXB_REPEAT=%s\nXB_SIZE_MIB=%s\n' "$XB_RUNTIME" "$XB_REPEAT" "$XB_SIZE_MIB" >"$build/bench-params.env"
+printf 'XB_RUNTIME=%s\nXB_REPEAT=%s\nXB_SIZE_MIB=%s\nXB_ROWS=%q\n' "$XB_RUNTIME" "$XB_REPEAT" "$XB_SIZE_MIB" "${XB_ROWS:-.}" >"$build/bench-params.env"
 rc=0
 BUILD=$build XT_CASE_TIMEOUT=1800 "$top/tests/vm/run.sh" "${kernels[@]}" \
 	-d "$here/loop" -c fio-matrix -o "$build/bench" >"$build/bench/run.log" 2>&1 || rc=$?

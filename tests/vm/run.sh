@@ -14,7 +14,9 @@
 #
 # A case that needs a real disk says "# xt-disk: MIB" and gets a virtio-blk disk
 # of that size (the largest any selected case asks for), backed by a sparse
-# host file opened O_DIRECT, as $XT_DISK (/dev/vda) in the guest.
+# host file opened O_DIRECT, as $XT_DISK (/dev/vda) in the guest.  XT_DISK_DIR
+# puts that file elsewhere (default: the kernel's output directory) and
+# XT_DISK_CACHE sets QEMU's cache mode (default none).
 #
 # Environment: BUILD (default build), XT_ACCEL (kvm|tcg, default: probed),
 # XT_LIMIT (seconds for a whole boot, default: from the cases), XT_MEM (MiB, default 2048), XT_SMP (default 2), XT_CASE_TIMEOUT (default 120 s),
@@ -89,7 +91,7 @@ done
 # boot RELEASE: one VM run; leaves OUT/RELEASE/{console.log,results.tap,qemu.rc}.
 boot() {
 	local release=$1 dir=$out/$1 initrd=$build/vm/initrd-$1.cpio.gz
-	local vmlinuz=/boot/vmlinuz-$1 mods=() rc=0 start disk=()
+	local vmlinuz=/boot/vmlinuz-$1 mods=() rc=0 start disk=() img
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	if [ ! -f "$initrd" ] || [ "$initrd" -ot "$here/init" ] || [ "$initrd" -ot "$here/mkinitramfs.sh" ]; then
@@ -112,8 +114,9 @@ boot() {
 		echo "XT_DISK_MIB=$disk_mib"
 	} >"$dir/plan.env"
 	if [ "$disk_mib" -gt 0 ]; then
-		truncate -s "${disk_mib}M" "$dir/disk.img"
-		disk=(-drive "file=$dir/disk.img,format=raw,if=virtio,cache=none,aio=threads")
+		img=${XT_DISK_DIR:-$dir}/xt-disk-$release-$$.img
+		truncate -s "${disk_mib}M" "$img"
+		disk=(-drive "file=$img,format=raw,if=virtio,cache=${XT_DISK_CACHE:-none},aio=threads")
 	fi
 	start=$(date +%s.%N)
 	timeout -k 5 "$limit" qemu-system-x86_64 \
@@ -131,6 +134,7 @@ boot() {
 		-append "console=ttyS0 loglevel=5 printk.time=1 panic=-1 oops=panic xt.stage2=$here/guest.sh" \
 		>"$dir/qemu.out" 2>&1 || rc=$?
 	echo "$rc" >"$dir/qemu.rc"
+	[ "$disk_mib" -eq 0 ] || rm -f "$img"
 	echo "$(date +%s.%N) $start" | awk '{ printf "%.1f\n", $1 - $2 }' >"$dir/seconds"
 }
 
@@ -138,7 +142,6 @@ boot() {
 # hang, a case with no result, or a warning class anywhere on the console.
 report() {
 	local release=$1 dir=$out/$1 rc line c name
-	rm -f "$dir/disk.img"
 	if [ ! -f "$dir/qemu.rc" ]; then
 		tap_line "not ok" "$release: guest finished # VM setup failed before boot"
 		return 0

@@ -8,16 +8,18 @@
 # their own page cache does not count), the raw file with O_DIRECT in the
 # direct-I/O rows and through the page cache in the buffered rows, which is
 # what each device does with it.  Repeats go round the three targets in turn,
-# so a slow phase of the host hits all of them alike; the table shows medians.
+# so a slow phase of the host hits all of them alike; the table shows medians
+# (see the note at the end for the ratios).
 # xt-disk: 1400
 # xt-timeout: 3000
 . "$XT_LIB"
-# bench-loop.sh leaves XB_RUNTIME, XB_REPEAT and XB_SIZE_MIB here.
+# bench-loop.sh leaves XB_RUNTIME, XB_REPEAT, XB_SIZE_MIB and XB_ROWS here.
 # shellcheck source=/dev/null
 . "$XT_BUILD/bench-params.env"
 runtime=${XB_RUNTIME:-3}
 repeat=${XB_REPEAT:-3}
 size=${XB_SIZE_MIB:-512}
+only=${XB_ROWS:-.}
 probe=$XT_BUILD/xloop_probe
 
 modprobe loop
@@ -52,6 +54,7 @@ for mode in buffered direct; do
 	expect_eq "xloop direct I/O" $rawdirect "$(cat "/sys/block/${xdev#/dev/}/loop/dio")"
 	for row in "${rows[@]}"; do
 		read -r rw bs qd <<<"$row"
+		[[ "$mode $row" =~ $only ]] || continue
 		declare -A vals=()
 		for r in $(seq "$repeat"); do
 			for i in 0 1 2; do
@@ -78,14 +81,32 @@ for mode in buffered direct; do
 done
 cat "$out"
 echo TABLE
+# Throughputs: medians.  Ratios: the median of each repeat's ratio, the
+# three targets of a repeat having run back to back (a slow phase of the
+# host then cancels out instead of landing on one target's samples).
 awk '
-{ key = $1 " " $2 " " $3 " QD" $4; bw[key, $5] = $6; if (!(key in seen)) { seen[key] = 1; order[++n] = key } }
+function median(v, n,    i, j, t) {
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+	return v[int((n + 1) / 2)]
+}
+function ratio(k, a, b,    i, r) {
+	for (i = 1; i <= n_rep[k]; i++)
+		r[i] = rep[k, b, i] ? rep[k, a, i] / rep[k, b, i] : 0
+	return median(r, n_rep[k])
+}
+{
+	key = $1 " " $2 " " $3 " QD" $4; bw[key, $5] = $6
+	if (!(key in seen)) { seen[key] = 1; order[++n] = key }
+	n_rep[key] = NF - 6
+	for (i = 7; i <= NF; i++) rep[key, $5, i - 6] = $i
+}
 END {
 	printf "%-28s %12s %12s %12s %10s %10s\n", "backing/rw/bs/qd (KiB/s)", "xloop", "loop.ko", "raw file", "x/loop", "x/raw"
 	for (i = 1; i <= n; i++) {
 		k = order[i]
 		printf "%-28s %12d %12d %12d %10.2f %10.2f\n", k, bw[k, "xloop"], bw[k, "loop"], bw[k, "raw"],
-			bw[k, "loop"] ? bw[k, "xloop"] / bw[k, "loop"] : 0, bw[k, "raw"] ? bw[k, "xloop"] / bw[k, "raw"] : 0
+			ratio(k, "xloop", "loop"), ratio(k, "xloop", "raw")
 	}
 }' "$out"
 umount /bench
