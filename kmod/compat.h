@@ -159,26 +159,26 @@ static inline void xloop_media_change(struct gendisk *disk)
  * with rq_list_pop() a macro; test for the macro, not the version.
  */
 #ifdef rq_list_pop
-typedef struct request *xloop_rq_list;
+#define xloop_rq_list struct request *
 
 static inline struct request *xloop_rq_list_pop(xloop_rq_list *list)
 {
 	return rq_list_pop(list);
 }
 
-static inline bool xloop_rq_list_empty(const xloop_rq_list *list)
+static inline bool xloop_rq_list_empty(xloop_rq_list *list)
 {
 	return !*list;
 }
 #else
-typedef struct rq_list xloop_rq_list;
+#define xloop_rq_list struct rq_list
 
 static inline struct request *xloop_rq_list_pop(xloop_rq_list *list)
 {
 	return rq_list_pop(list);
 }
 
-static inline bool xloop_rq_list_empty(const xloop_rq_list *list)
+static inline bool xloop_rq_list_empty(xloop_rq_list *list)
 {
 	return rq_list_empty(list);
 }

@@ -540,6 +540,7 @@ static blk_status_t xloop_queue_one(struct request *rq, bool last,
 	struct xloop_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	struct xloop_device *lo = rq->q->queuedata;
 	enum req_op op = req_op(rq);
+	unsigned long now;
 	int inflight;
 
 	blk_mq_start_request(rq);
@@ -556,8 +557,10 @@ static blk_status_t xloop_queue_one(struct request *rq, bool last,
 	cmd->noio = false;
 	cmd->in_caller = false;
 	inflight = atomic_inc_return(&lo->inflight);
-	if (inflight > 1 && READ_ONCE(lo->depth_seen) != jiffies)
-		WRITE_ONCE(lo->depth_seen, jiffies);
+	now = jiffies;
+	/* Written once a tick at most: the line is shared by every submitter. */
+	if (inflight > 1 && READ_ONCE(lo->depth_seen) != now)
+		WRITE_ONCE(lo->depth_seen, now);
 	if (op == REQ_OP_READ || op == REQ_OP_WRITE)
 		xloop_issue_rw(lo, cmd, inflight == 1 && last, c);
 	else
