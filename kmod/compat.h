@@ -161,11 +161,6 @@ static inline void xloop_media_change(struct gendisk *disk)
 #ifdef rq_list_pop
 #define xloop_rq_list struct request *
 
-static inline struct request *xloop_rq_list_pop(xloop_rq_list *list)
-{
-	return rq_list_pop(list);
-}
-
 static inline bool xloop_rq_list_empty(xloop_rq_list *list)
 {
 	return !*list;
@@ -173,15 +168,15 @@ static inline bool xloop_rq_list_empty(xloop_rq_list *list)
 #else
 #define xloop_rq_list struct rq_list
 
-static inline struct request *xloop_rq_list_pop(xloop_rq_list *list)
-{
-	return rq_list_pop(list);
-}
-
 static inline bool xloop_rq_list_empty(xloop_rq_list *list)
 {
 	return rq_list_empty(list);
 }
 #endif
+
+static inline struct request *xloop_rq_list_pop(xloop_rq_list *list)
+{
+	return rq_list_pop(list);
+}
 
 #endif /* XLOOP_COMPAT_H */

@@ -72,7 +72,6 @@ struct xloop_cmd {
 	bool nowait;			/* the current attempt is IOCB_NOWAIT */
 	bool noio;			/* ... and IOCB_NOIO: only what is cached */
 	bool in_caller;			/* ... runs in the submitter's context */
-	bool dio;			/* the current attempt is IOCB_DIRECT */
 };
 
 /* Module parameters and global state (xloop_main.c). */

@@ -210,8 +210,7 @@ static void xloop_rw(struct xloop_device *lo, struct xloop_cmd *cmd)
 	cmd->iocb.ki_pos = ((loff_t)blk_rq_pos(rq) << SECTOR_SHIFT) +
 			   lo->offset + cmd->done;
 	cmd->iocb.ki_ioprio = req_get_ioprio(rq);
-	cmd->dio = lo->use_dio;
-	if (cmd->dio) {
+	if (lo->use_dio) {
 		cmd->iocb.ki_flags = IOCB_DIRECT;
 		cmd->iocb.ki_complete = xloop_aio_complete;
 	}
