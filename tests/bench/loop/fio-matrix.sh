@@ -37,8 +37,6 @@ fio_bw() {
 		awk -F';' '{ print $7 + $48 }'
 }
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-
 rows=("read 1M 16" "write 1M 16" "randread 4k 1" "randread 4k 16" "randwrite 4k 1" "randwrite 4k 16")
 targets=(xloop loop raw)
 out=$PWD/results
@@ -70,9 +68,9 @@ for mode in buffered direct; do
 				vals[$target]+="$(fio_bw "$dev" "$rw" "$bs" "$qd" "$direct") "
 			done
 		done
+		# One line per target: its samples, in the order of the repeats.
 		for target in "${targets[@]}"; do
-			# shellcheck disable=SC2086 # a list of numbers
-			echo "$mode $rw $bs $qd $target $(printf '%s\n' ${vals[$target]} | median) ${vals[$target]}" >>"$out"
+			echo "$mode $rw $bs $qd $target ${vals[$target]}" >>"$out"
 		done
 		unset vals
 	done
@@ -90,22 +88,27 @@ function median(v, n,    i, j, t) {
 		for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
 	return v[int((n + 1) / 2)]
 }
+function bw(k, a,    i, v) {
+	for (i = 1; i <= n_rep[k]; i++)
+		v[i] = rep[k, a, i]
+	return median(v, n_rep[k])
+}
 function ratio(k, a, b,    i, r) {
 	for (i = 1; i <= n_rep[k]; i++)
 		r[i] = rep[k, b, i] ? rep[k, a, i] / rep[k, b, i] : 0
 	return median(r, n_rep[k])
 }
 {
-	key = $1 " " $2 " " $3 " QD" $4; bw[key, $5] = $6
+	key = $1 " " $2 " " $3 " QD" $4
 	if (!(key in seen)) { seen[key] = 1; order[++n] = key }
-	n_rep[key] = NF - 6
-	for (i = 7; i <= NF; i++) rep[key, $5, i - 6] = $i
+	n_rep[key] = NF - 5
+	for (i = 6; i <= NF; i++) rep[key, $5, i - 5] = $i
 }
 END {
 	printf "%-28s %12s %12s %12s %10s %10s\n", "backing/rw/bs/qd (KiB/s)", "xloop", "loop.ko", "raw file", "x/loop", "x/raw"
 	for (i = 1; i <= n; i++) {
 		k = order[i]
-		printf "%-28s %12d %12d %12d %10.2f %10.2f\n", k, bw[k, "xloop"], bw[k, "loop"], bw[k, "raw"],
+		printf "%-28s %12d %12d %12d %10.2f %10.2f\n", k, bw(k, "xloop"), bw(k, "loop"), bw(k, "raw"),
 			ratio(k, "xloop", "loop"), ratio(k, "xloop", "raw")
 	}
 }' "$out"
