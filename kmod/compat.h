@@ -179,4 +179,20 @@ static inline struct request *xloop_rq_list_pop(xloop_rq_list *list)
 	return rq_list_pop(list);
 }
 
+/*
+ * 6.9+: a plug caches a timestamp and flags the task (PF_BLOCK_TS); the
+ * scheduler then resets it through current->plug, so a task that sets its
+ * plug aside must drop that cache first.  Before 6.9 there is none.
+ */
+#ifdef PF_BLOCK_TS
+static inline void xloop_plug_forget_time(void)
+{
+	blk_plug_invalidate_ts();
+}
+#else
+static inline void xloop_plug_forget_time(void)
+{
+}
+#endif
+
 #endif /* XLOOP_COMPAT_H */

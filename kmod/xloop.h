@@ -68,7 +68,6 @@ struct xloop_cmd {
 	unsigned int done;		/* bytes transferred so far */
 	atomic_t ref;
 	long ret;
-	blk_status_t status;		/* final status for the completion */
 	bool nowait;			/* the current attempt is IOCB_NOWAIT */
 	bool noio;			/* ... and IOCB_NOIO: only what is cached */
 	bool in_caller;			/* ... runs in the submitter's context */

@@ -16,9 +16,12 @@
  *     device wait for the disk in parallel (queue depth is real
  *     concurrency);
  *   - in direct-I/O mode submits async kiocbs, completed from ->ki_complete;
- *   - ends requests in the context that finished them when that is a task,
- *     rather than raising BLOCK_SOFTIRQ (which from a task wakes
- *     ksoftirqd: two more context switches per request).
+ *   - ends each request in the context that finished its backing I/O (a
+ *     task, or the backing disk's completion interrupt), rather than
+ *     through blk_mq_complete_request(): from a task that raises
+ *     BLOCK_SOFTIRQ and wakes ksoftirqd (two more context switches), from
+ *     an interrupt it costs a second softirq round or an IPI to the
+ *     submitting CPU, per request.
  * FLUSH, DISCARD and WRITE_ZEROES always run in a work item.
  *
  * Each device has a workqueue of its own, as in loop.ko: the workers of a
@@ -56,18 +59,19 @@
 /* Zero pages written per call when the backing file cannot zero a range. */
 #define XLOOP_ZERO_BATCH 16
 
-static void xloop_complete_rq(struct request *rq);
-
+/* End the request, in any context (see the top of this file). */
 static void xloop_finish(struct xloop_cmd *cmd, blk_status_t status)
 {
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
+	struct xloop_device *lo = rq->q->queuedata;
 
-	cmd->status = status;
-	/* In a task (a worker, or ->queue_rq() itself) end it right here. */
-	if (in_task())
-		xloop_complete_rq(rq);
-	else
-		blk_mq_complete_request(rq);
+	kfree(cmd->bvec);
+	cmd->bvec = NULL;
+	/* Keep what was transferred before a failure. */
+	if (status != BLK_STS_OK && cmd->done)
+		blk_update_request(rq, BLK_STS_OK, cmd->done);
+	atomic_dec(&lo->inflight);
+	blk_mq_end_request(rq, status);
 }
 
 static void xloop_build_iter(struct xloop_cmd *cmd, struct iov_iter *iter,
@@ -394,6 +398,7 @@ static bool xloop_nowait_ok(struct xloop_device *lo, struct request *rq)
  */
 struct xloop_caller {
 	bool entered;
+	bool plugged;
 	struct bio_list *outer_bios;
 	struct blk_plug *outer_plug;
 	struct blk_plug plug;
@@ -413,18 +418,35 @@ static void xloop_caller_enter(struct xloop_caller *c)
 	 * would.  xloop_stack_room() has made sure that fits.
 	 *
 	 * We are usually called while the caller's plug is being flushed:
-	 * collect the backing file's bios in a plug of our own, sent as one
-	 * batch when the call ends, rather than adding them to the list being
-	 * flushed.
+	 * keep the backing file's bios out of the list being flushed
+	 * (xloop_caller_plug() says where they go).
 	 *
 	 * The rest as in a worker (xloop_io_enter()).
 	 */
 	c->outer_bios = current->bio_list;
 	c->outer_plug = current->plug;
+	xloop_plug_forget_time();
 	current->bio_list = NULL;
 	current->plug = NULL;
-	blk_start_plug(&c->plug);
 	xloop_io_enter(&c->ctx);
+}
+
+/*
+ * Before an attempt in the submitter's context: @nowait attempts, which do
+ * not sleep, collect their backing I/O in our plug, sent as one batch when
+ * the call ends.  One that may sleep runs unplugged: a plug flushed by
+ * schedule() hands its requests to kblockd (another context switch before
+ * the read it waits for even starts), while without one the backing file
+ * system's own plug sends them before it waits.
+ */
+static void xloop_caller_plug(struct xloop_caller *c, bool nowait)
+{
+	xloop_caller_enter(c);
+	if (nowait && !c->plugged)
+		blk_start_plug(&c->plug);
+	else if (!nowait && c->plugged)
+		blk_finish_plug(&c->plug);
+	c->plugged = nowait;
 }
 
 static void xloop_caller_leave(struct xloop_caller *c)
@@ -432,7 +454,8 @@ static void xloop_caller_leave(struct xloop_caller *c)
 	if (!c->entered)
 		return;
 	xloop_io_leave(&c->ctx);
-	blk_finish_plug(&c->plug);
+	if (c->plugged)
+		blk_finish_plug(&c->plug);
 	current->plug = c->outer_plug;
 	current->bio_list = c->outer_bios;
 }
@@ -527,7 +550,7 @@ static void xloop_issue_rw(struct xloop_device *lo, struct xloop_cmd *cmd,
 		queue_work(lo->wq, &cmd->work);
 		return;
 	}
-	xloop_caller_enter(c);
+	xloop_caller_plug(c, cmd->nowait);
 	cmd->in_caller = true;
 	xloop_rw(lo, cmd);
 }
@@ -551,7 +574,6 @@ static blk_status_t xloop_queue_one(struct request *rq, bool last,
 	cmd->bvec = NULL;
 	cmd->iter_bvec = NULL;
 	cmd->done = 0;
-	cmd->status = BLK_STS_OK;
 	cmd->nowait = false;
 	cmd->noio = false;
 	cmd->in_caller = false;
@@ -593,20 +615,6 @@ static void xloop_queue_rqs(xloop_rq_list *rqlist)
 	xloop_caller_leave(&c);
 }
 
-static void xloop_complete_rq(struct request *rq)
-{
-	struct xloop_cmd *cmd = blk_mq_rq_to_pdu(rq);
-	struct xloop_device *lo = rq->q->queuedata;
-
-	kfree(cmd->bvec);
-	cmd->bvec = NULL;
-	/* Keep what was transferred before a failure. */
-	if (cmd->status != BLK_STS_OK && cmd->done)
-		blk_update_request(rq, BLK_STS_OK, cmd->done);
-	atomic_dec(&lo->inflight);
-	blk_mq_end_request(rq, cmd->status);
-}
-
 static int xloop_init_request(struct blk_mq_tag_set *set, struct request *rq,
 			      unsigned int hctx_idx, unsigned int numa_node)
 {
@@ -619,7 +627,6 @@ static int xloop_init_request(struct blk_mq_tag_set *set, struct request *rq,
 const struct blk_mq_ops xloop_mq_ops = {
 	.queue_rq = xloop_queue_rq,
 	.queue_rqs = xloop_queue_rqs,
-	.complete = xloop_complete_rq,
 	.init_request = xloop_init_request,
 };
 
