@@ -1,0 +1,49 @@
+#!/bin/bash
+# Queue depth is real concurrency: random reads kept 16 deep on a device
+# reach its backing disk together, not one at a time, with the backing file
+# read through the page cache and with direct I/O.  Measured with the disk's
+# own counters (time in queue over time busy: the average number in flight).
+# A read that waits for the disk in the submitter's context holds an
+# asynchronous submitter (aio, io_uring, readahead) to one request: the disk
+# then averaged 1.00 requests in flight here.
+# xt-disk: 192
+# xt-timeout: 240
+. "$XT_LIB"
+# shellcheck source=../kmod-lib.sh
+. "$XT_TOP/tests/vm/kmod-lib.sh"
+xl_restore_on_exit
+xl_fresh
+
+mkfs.ext4 -q -F "$XT_DISK" || fail "mkfs.ext4 $XT_DISK"
+mkdir mnt
+mount "$XT_DISK" mnt || fail "mount $XT_DISK"
+# Written, not sparse: every read goes to the disk.
+dd if=/dev/zero of=mnt/img bs=1M count=128 conv=fsync status=none || fail "write mnt/img"
+disk=${XT_DISK#/dev/}
+
+# in_flight DEV: the disk's average queue while fio reads DEV 16 deep.
+in_flight() {
+	local a b
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	read -r -a a <"/sys/block/$disk/stat"
+	fio --name=depth --filename="$1" --readonly --direct=1 --rw=randread \
+		--bs=4k --ioengine=libaio --iodepth=16 --runtime=2 --time_based \
+		--output=/dev/null || fail "fio on $1"
+	read -r -a b <"/sys/block/$disk/stat"
+	awk -v q=$((b[10] - a[10])) -v t=$((b[9] - a[9])) \
+		'BEGIN { printf "%.2f\n", t ? q / t : 0 }'
+}
+
+for mode in buffered dio; do
+	opt=()
+	[ $mode = dio ] && opt=(dio)
+	dev=$("$XL_PROBE" attach /dev/xloop-control xloop mnt/img "${opt[@]}")
+	q=$(in_flight "$dev")
+	echo "$mode: $q requests in flight at $disk on average"
+	awk -v q="$q" 'BEGIN { exit !(q >= 2) }' ||
+		fail "$mode: 16 reads in flight on $dev reach $disk $q at a time"
+	"$XL_PROBE" detach "$dev"
+done
+sleep 0.3
+umount mnt
