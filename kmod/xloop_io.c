@@ -9,12 +9,12 @@
  *     depth 1: a worker could only add a context switch), when the context
  *     allows it (not in reclaim, enough stack left) -- but a buffered read
  *     only as far as the page cache serves it without waiting;
- *   - at depth, tries every read and write with IOCB_NOWAIT first (direct
- *     I/O from one dispatch worker, buffered I/O in the submitter's
- *     context), each call's or batch's backing I/O under one plug; what
- *     would block goes to a work item of its own, so requests of one
- *     device wait for the disk in parallel (queue depth is real
- *     concurrency);
+ *   - at depth, tries reads and writes with IOCB_NOWAIT first (buffered
+ *     I/O in the submitter's context, direct reads from one dispatch
+ *     worker, which also issues direct writes), each call's or batch's
+ *     backing I/O under one plug; what would block goes to a work item of
+ *     its own, so requests of one device wait for the disk in parallel
+ *     (queue depth is real concurrency);
  *   - in direct-I/O mode submits async kiocbs, completed from ->ki_complete;
  *   - ends each request in the context that finished its backing I/O (a
  *     task, or the backing disk's completion interrupt), rather than
@@ -54,7 +54,7 @@
 #define XLOOP_INLINE_BYTES (64 * 1024)
 
 /* One in this many lone buffered reads tests for an asynchronous submitter. */
-#define XLOOP_PROBE 16
+#define XLOOP_PROBE 64
 
 /* Zero pages written per call when the backing file cannot zero a range. */
 #define XLOOP_ZERO_BATCH 16
@@ -473,8 +473,12 @@ static bool xloop_async_submitter(struct xloop_device *lo)
 }
 
 /*
- * Submit the reads and writes collected on @lo->pending with IOCB_NOWAIT,
- * each batch under one plug, until no more come.
+ * Submit the reads and writes collected on @lo->pending, each batch under
+ * one plug, until no more come.  Reads with IOCB_NOWAIT: one that would wait
+ * (for a writer's lock, for cached pages to be written back) goes to a worker
+ * of its own instead of holding up the batch.  Writes without: what a direct
+ * write waits for is mostly the file's timestamp update, due at every clock
+ * tick, which costs less done right here than a hand-off to another worker.
  */
 static void xloop_dispatch_workfn(struct work_struct *work)
 {
@@ -491,7 +495,8 @@ static void xloop_dispatch_workfn(struct work_struct *work)
 		/* _safe: a request may end, and come back, once submitted. */
 		llist_for_each_entry_safe(cmd, next, llist_reverse_order(list),
 					  node) {
-			cmd->nowait = true;
+			cmd->nowait = req_op(blk_mq_rq_from_pdu(cmd)) ==
+				      REQ_OP_READ;
 			cmd->in_caller = false;
 			xloop_rw(lo, cmd);
 		}
@@ -510,8 +515,8 @@ static void xloop_dispatch_workfn(struct work_struct *work)
  * lets it show it has more.  Such a read runs here with IOCB_NOWAIT: what
  * is cached is copied at once, a miss starts its read at once and is
  * finished by a worker.  At depth:
- *   - direct I/O goes to the dispatch work item, which submits it with
- *     IOCB_NOWAIT: issuing async direct I/O is CPU work, and the worker
+ *   - direct I/O goes to the dispatch work item, which submits it (reads
+ *     with IOCB_NOWAIT): issuing async direct I/O is CPU work, and the worker
  *     does it on another CPU while the submitter prepares the next
  *     requests (a pipeline, as loop.ko's worker makes);
  *   - buffered I/O runs here with IOCB_NOWAIT; what would block goes to a
