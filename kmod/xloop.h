@@ -44,7 +44,7 @@ struct xloop_device {
 	struct xloop_limits limits;
 	struct workqueue_struct *wq;	/* the request workers, from the first bind */
 	atomic_t inflight;		/* requests between ->queue_rq and the end */
-	struct llist_head pending;	/* for @dispatch_work to try with NOWAIT */
+	struct llist_head pending;	/* direct I/O for @dispatch_work to issue */
 	struct work_struct dispatch_work;
 	bool nowait_write_fails;	/* @backing refused a NOWAIT write */
 	unsigned long depth_seen;	/* jiffies: last time @inflight > 1 */
