@@ -635,7 +635,14 @@ const struct blk_mq_ops xloop_mq_ops = {
 	.init_request = xloop_init_request,
 };
 
-/* The device's workqueue, made at its first bind and kept until it goes. */
+/*
+ * The device's workqueue, made at its first bind and kept until it goes.
+ * Not WQ_HIGHPRI, as loop.ko's is not: with it, direct 4 KiB random writes
+ * at queue depth 16 on 6.1 ran at 0.86x loop.ko, without it at 1.00-1.05x
+ * (measured side by side in one boot).  Likely cause: a nice -20 dispatch
+ * worker preempts the submitter at each request queued to it, so it takes
+ * one request per wakeup instead of a batch under one plug.
+ */
 int xloop_io_setup(struct xloop_device *lo)
 {
 	int active = min_t(int, lo->tag_set.queue_depth, WQ_MAX_ACTIVE);
@@ -646,7 +653,7 @@ int xloop_io_setup(struct xloop_device *lo)
 	init_llist_head(&lo->pending);
 	INIT_WORK(&lo->dispatch_work, xloop_dispatch_workfn);
 	lo->wq = alloc_workqueue("xloop%d", WQ_UNBOUND | WQ_MEM_RECLAIM |
-				 WQ_FREEZABLE | WQ_HIGHPRI, active, lo->number);
+				 WQ_FREEZABLE, active, lo->number);
 	return lo->wq ? 0 : -ENOMEM;
 }
 

@@ -19,6 +19,8 @@ if [ -n "${KVER:-}" ]; then kernels=(-k "$KVER"); fi
 export XB_RUNTIME=${XB_RUNTIME:-3} XB_REPEAT=${XB_REPEAT:-3} XB_SIZE_MIB=${XB_SIZE_MIB:-512}
 # The guest case reads its parameters from the build directory.
 mkdir -p "$build/bench"
+# Tables of an earlier run (other kernels too) would be printed as this one's.
+rm -rf "${build:?}"/bench/*/
 printf 'XB_RUNTIME=%s\nXB_REPEAT=%s\nXB_SIZE_MIB=%s\nXB_ROWS=%q\n' "$XB_RUNTIME" "$XB_REPEAT" "$XB_SIZE_MIB" "${XB_ROWS:-.}" >"$build/bench-params.env"
 rc=0
 BUILD=$build XT_CASE_TIMEOUT=1800 "$top/tests/vm/run.sh" "${kernels[@]}" \
