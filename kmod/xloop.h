@@ -44,11 +44,12 @@ struct xloop_device {
 	struct xloop_limits limits;
 	struct workqueue_struct *wq;	/* the request workers, from the first bind */
 	atomic_t inflight;		/* requests between ->queue_rq and the end */
-	struct llist_head pending;	/* direct I/O for @dispatch_work to issue */
+	struct llist_head pending;	/* I/O for @dispatch_work to issue */
 	struct work_struct dispatch_work;
 	bool nowait_write_fails;	/* @backing refused a NOWAIT write */
 	unsigned long depth_seen;	/* jiffies: last time @inflight > 1 */
-	unsigned int probe;		/* see xloop_async_submitter() */
+	unsigned int probe;		/* see xloop_issue_buffered_read() */
+	atomic_t shared_reads;		/* big reads on @pending or being copied */
 
 	spinlock_t lock;		/* protects @backing for sysfs and chain walks */
 	struct mutex mutex;		/* serialises ioctls, open and teardown */
@@ -71,6 +72,7 @@ struct xloop_cmd {
 	bool nowait;			/* the current attempt is IOCB_NOWAIT */
 	bool noio;			/* ... and IOCB_NOIO: only what is cached */
 	bool in_caller;			/* ... runs in the submitter's context */
+	bool shared;			/* counted in xloop_device.shared_reads */
 };
 
 /* Module parameters and global state (xloop_main.c). */
