@@ -530,28 +530,27 @@ static void xloop_dispatch_workfn(struct work_struct *work)
 }
 
 /*
- * Start a buffered read from a file that takes IOCB_NOWAIT reads.  A lone
- * read of a submitter that has not had two requests in flight in the last
- * second runs right here and may block: the submitter is most likely
- * synchronous, and would only wait for a worker.  But not one in
- * XLOOP_PROBE, which goes to the dispatch worker instead: reading it here
- * would hold an asynchronous submitter (aio, io_uring, a file system's
- * readahead) to one request at a time, even a read served from the page
- * cache, and only a read that returns at once lets it show it has more.
+ * Start a buffered read from a file that takes IOCB_NOWAIT reads (@big:
+ * beyond XLOOP_INLINE_BYTES).  A lone read of a submitter that has not had
+ * two requests in flight in the last second runs right here and may block:
+ * the submitter is most likely synchronous, and would only wait for a
+ * worker.  But not one in XLOOP_PROBE, which goes to the dispatch worker
+ * instead: reading it here would hold an asynchronous submitter (aio,
+ * io_uring, a file system's readahead) to one request at a time, even a
+ * read served from the page cache, and only a read that returns at once
+ * lets it show it has more.
  *
- * Otherwise, while requests come more than one at a time: a big read
- * (beyond XLOOP_INLINE_BYTES) goes to the dispatch worker if it holds fewer
- * than XLOOP_SHARED_READS, so two CPUs copy from the page cache; the rest
- * run here with IOCB_NOWAIT (a big one also IOCB_NOIO, see
- * XLOOP_INLINE_BYTES): what is cached is copied at once, a miss is
- * finished by a worker.  The dispatch worker reads with IOCB_NOWAIT as well.
+ * Otherwise, while requests come more than one at a time: a big read goes
+ * to the dispatch worker if it holds fewer than XLOOP_SHARED_READS, so two
+ * CPUs copy from the page cache; the rest run here with IOCB_NOWAIT (a big
+ * one also IOCB_NOIO, see XLOOP_INLINE_BYTES): what is cached is copied at
+ * once, a miss is finished by a worker.  The dispatch worker reads with
+ * IOCB_NOWAIT as well.
  */
 static void xloop_issue_buffered_read(struct xloop_device *lo,
 				      struct xloop_cmd *cmd, bool alone,
-				      struct xloop_caller *c)
+				      bool big, struct xloop_caller *c)
 {
-	bool big = blk_rq_bytes(blk_mq_rq_from_pdu(cmd)) > XLOOP_INLINE_BYTES;
-
 	if (alone && !xloop_depth_seen(lo)) {
 		/* Unlocked: a lost count only moves the next probe. */
 		if (data_race(++lo->probe) % XLOOP_PROBE == 0)
@@ -560,14 +559,11 @@ static void xloop_issue_buffered_read(struct xloop_device *lo,
 			xloop_run_here(lo, cmd, c);
 		return;
 	}
-	if (big) {
-		if (atomic_inc_return(&lo->shared_reads) <= XLOOP_SHARED_READS) {
-			cmd->shared = true;
-			cmd->noio = true;
-			xloop_dispatch(lo, cmd);
-			return;
-		}
-		atomic_dec(&lo->shared_reads);
+	if (big && atomic_add_unless(&lo->shared_reads, 1, XLOOP_SHARED_READS)) {
+		cmd->shared = true;
+		cmd->noio = true;
+		xloop_dispatch(lo, cmd);
+		return;
 	}
 	cmd->nowait = true;
 	cmd->noio = big;
@@ -608,7 +604,7 @@ static void xloop_issue_rw(struct xloop_device *lo, struct xloop_cmd *cmd,
 		return;
 	}
 	if (read && nowait && !lo->use_dio) {
-		xloop_issue_buffered_read(lo, cmd, alone, c);
+		xloop_issue_buffered_read(lo, cmd, alone, big, c);
 		return;
 	}
 	if (alone) {
