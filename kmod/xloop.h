@@ -46,6 +46,8 @@ struct xloop_device {
 	atomic_t inflight;		/* requests between ->queue_rq and the end */
 	struct llist_head pending;	/* I/O for @dispatch_work to issue */
 	struct work_struct dispatch_work;
+	struct llist_head writes;	/* buffered writes for @write_work */
+	struct work_struct write_work;
 	bool nowait_write_fails;	/* @backing refused a NOWAIT write */
 	unsigned long depth_seen;	/* jiffies: last time @inflight > 1 */
 	unsigned int probe;		/* see xloop_issue_buffered_read() */
@@ -60,7 +62,7 @@ struct xloop_device {
 /* Per-request state, allocated by blk-mq behind each request. */
 struct xloop_cmd {
 	struct work_struct work;
-	struct llist_node node;		/* on xloop_device.pending */
+	struct llist_node node;		/* on xloop_device.pending or .writes */
 	struct kiocb iocb;
 	struct bio_vec *bvec;		/* our copy for multi-bio requests */
 	struct bio_vec *iter_bvec;	/* first bvec of the request's data */
