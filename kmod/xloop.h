@@ -50,7 +50,8 @@ struct xloop_device {
 	struct work_struct write_work;
 	bool nowait_write_fails;	/* @backing refused a NOWAIT write */
 	unsigned long depth_seen;	/* jiffies: last time @inflight > 1 */
-	unsigned int probe;		/* see xloop_issue_buffered_read() */
+	unsigned int probe;		/* see xloop_probe_due() */
+	unsigned long probe_at;		/* jiffies: the last probe */
 	atomic_t shared_reads;		/* big reads on @pending or being copied */
 
 	spinlock_t lock;		/* protects @backing for sysfs and chain walks */
