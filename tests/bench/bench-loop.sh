@@ -8,7 +8,9 @@
 # Environment: BUILD (default build), KVER (one kernel; default: every target),
 # XB_RUNTIME (seconds per fio run, default 3), XB_REPEAT (runs per cell, default 3),
 # XB_SIZE_MIB (backing file size, default 512), XB_ROWS (a regular expression:
-# only the rows whose "backing rw bs qd", e.g. "direct randread 4k 16", match).
+# only the rows whose "backing rw bs qd", e.g. "direct randread 4k 16", match),
+# XB_AB (a git revision, e.g. HEAD~1: xloop.ko built from it joins as a fourth
+# target, "xloop@B", to compare two versions of the driver in one boot).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -21,7 +23,23 @@ export XB_RUNTIME=${XB_RUNTIME:-3} XB_REPEAT=${XB_REPEAT:-3} XB_SIZE_MIB=${XB_SI
 mkdir -p "$build/bench"
 # Tables of an earlier run (other kernels too) would be printed as this one's.
 rm -rf "${build:?}"/bench/*/
-printf 'XB_RUNTIME=%s\nXB_REPEAT=%s\nXB_SIZE_MIB=%s\nXB_ROWS=%q\n' "$XB_RUNTIME" "$XB_REPEAT" "$XB_SIZE_MIB" "${XB_ROWS:-.}" >"$build/bench-params.env"
+# XB_AB: the other version's modules, built by its own build script.
+ab_rev=
+if [ -n "${XB_AB:-}" ]; then
+	ab_rev=$(git -C "$top" rev-parse --short "$XB_AB^{commit}")
+	ab=$build/bench-ab
+	rm -rf "$ab"
+	mkdir -p "$ab/src"
+	git -C "$top" archive "$ab_rev" | tar -x -C "$ab/src"
+	ab_kernels=()
+	if [ -n "${KVER:-}" ]; then ab_kernels=("$KVER"); fi
+	if ! BUILD=$ab/build "$ab/src/scripts/build-modules.sh" "${ab_kernels[@]}" >"$ab/build.log" 2>&1; then
+		tail -n 20 "$ab/build.log"
+		echo "bench: cannot build xloop.ko at $XB_AB ($ab/build.log)" >&2
+		exit 1
+	fi
+fi
+printf 'XB_RUNTIME=%s\nXB_REPEAT=%s\nXB_SIZE_MIB=%s\nXB_ROWS=%q\nXB_AB=%q\n' "$XB_RUNTIME" "$XB_REPEAT" "$XB_SIZE_MIB" "${XB_ROWS:-.}" "$ab_rev" >"$build/bench-params.env"
 rc=0
 BUILD=$build XT_CASE_TIMEOUT=1800 "$top/tests/vm/run.sh" "${kernels[@]}" \
 	-d "$here/loop" -c fio-matrix -o "$build/bench" >"$build/bench/run.log" 2>&1 || rc=$?

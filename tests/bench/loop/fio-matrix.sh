@@ -9,10 +9,14 @@
 # direct-I/O rows and through the page cache in the buffered rows, which is
 # what each device does with it.  Repeats go round the three targets in turn,
 # so a slow phase of the host hits all of them alike; the table shows medians
-# (see the note at the end for the ratios).
+# (see the note at the end for the ratios).  With XB_AB (bench-loop.sh), the
+# xloop.ko of another revision runs as a fourth target, "xloopB": the module
+# is swapped (detach, rmmod, insmod, attach) whenever the other one is due.
 # xt-disk: 1400
 # xt-timeout: 3000
 . "$XT_LIB"
+# shellcheck source=../../vm/kmod-lib.sh
+. "$XT_TOP/tests/vm/kmod-lib.sh"
 # bench-loop.sh leaves XB_RUNTIME, XB_REPEAT, XB_SIZE_MIB and XB_ROWS here.
 # shellcheck source=/dev/null
 . "$XT_BUILD/bench-params.env"
@@ -21,6 +25,8 @@ repeat=${XB_REPEAT:-3}
 size=${XB_SIZE_MIB:-512}
 only=${XB_ROWS:-.}
 probe=$XT_BUILD/xloop_probe
+ab=${XB_AB:-}
+ab_ko=$XT_BUILD/bench-ab/build/modules/$XT_KVER/xloop.ko
 
 modprobe loop
 mkfs.ext4 -q -F "$XT_DISK"
@@ -37,8 +43,35 @@ fio_bw() {
 		awk -F';' '{ print $7 + $48 }'
 }
 
+# xloop_attach: bind an xloop device to /bench/img in this mode; sets xdev.
+xloop_attach() {
+	wait_for /dev/xloop-control || fail "no /dev/xloop-control"
+	xdev=$("$probe" attach /dev/xloop-control xloop /bench/img "${dioflag[@]}") ||
+		fail "xloop attach /bench/img"
+}
+
+# xloop_use A|B: xdev backed by this tree's xloop.ko (A) or revision XB_AB's (B).
+loaded=A
+xloop_use() {
+	[ "$loaded" = "$1" ] && return
+	"$probe" detach "$xdev" || fail "detach $xdev"
+	rmmod xloop || fail "rmmod xloop"
+	if [ "$1" = A ]; then
+		insmod "$XL_KO" || fail "insmod $XL_KO"
+	else
+		insmod "$ab_ko" || fail "insmod $ab_ko"
+	fi
+	loaded=$1
+	xloop_attach
+}
+
 rows=("read 1M 16" "write 1M 16" "randread 4k 1" "randread 4k 16" "randwrite 4k 1" "randwrite 4k 16")
 targets=(xloop loop raw)
+if [ -n "$ab" ]; then
+	[ -f "$ab_ko" ] || fail "no xloop.ko of $ab for $XT_KVER ($ab_ko)"
+	targets+=(xloopB)
+fi
+ntargets=${#targets[@]}
 out=$PWD/results
 : >"$out"
 for mode in buffered direct; do
@@ -46,7 +79,7 @@ for mode in buffered direct; do
 	if [ $mode = direct ]; then
 		dioflag=(dio) losetup_dio=on rawdirect=1
 	fi
-	xdev=$("$probe" attach /dev/xloop-control xloop /bench/img "${dioflag[@]}")
+	xloop_attach
 	ldev=$(losetup --direct-io=$losetup_dio -f --show /bench/img)
 	expect_eq "loop.ko direct I/O" $rawdirect "$(cat "/sys/block/${ldev#/dev/}/loop/dio")"
 	expect_eq "xloop direct I/O" $rawdirect "$(cat "/sys/block/${xdev#/dev/}/loop/dio")"
@@ -55,11 +88,12 @@ for mode in buffered direct; do
 		[[ "$mode $row" =~ $only ]] || continue
 		declare -A vals=()
 		for r in $(seq "$repeat"); do
-			for i in 0 1 2; do
+			for i in $(seq 0 $((ntargets - 1))); do
 				# Rotate the order from one repeat to the next.
-				target=${targets[$(((i + r) % 3))]}
+				target=${targets[$(((i + r) % ntargets))]}
 				case $target in
-				xloop) dev=$xdev direct=1 ;;
+				xloop) xloop_use A && dev=$xdev direct=1 ;;
+				xloopB) xloop_use B && dev=$xdev direct=1 ;;
 				loop) dev=$ldev direct=1 ;;
 				raw) dev=/bench/img direct=$rawdirect ;;
 				esac
@@ -77,10 +111,16 @@ for mode in buffered direct; do
 	"$probe" detach "$xdev"
 	losetup -d "$ldev"
 done
+# Leave the harness's own module loaded.
+if [ "$loaded" = B ]; then
+	rmmod xloop || fail "rmmod xloop"
+	insmod "$XL_KO" || fail "insmod $XL_KO"
+fi
 cat "$out"
 echo TABLE
+[ -z "$ab" ] || echo "xloop@B: xloop.ko at $ab"
 # Throughputs: medians.  Ratios: the median of each repeat's ratio, the
-# three targets of a repeat having run back to back (a slow phase of the
+# targets of a repeat having run back to back (a slow phase of the
 # host then cancels out instead of landing on one target's samples).
 awk '
 function median(v, n,    i, j, t) {
@@ -99,17 +139,25 @@ function ratio(k, a, b,    i, r) {
 	return median(r, n_rep[k])
 }
 {
+	if ($5 == "xloopB") ab = 1
 	key = $1 " " $2 " " $3 " QD" $4
 	if (!(key in seen)) { seen[key] = 1; order[++n] = key }
 	n_rep[key] = NF - 5
 	for (i = 6; i <= NF; i++) rep[key, $5, i - 5] = $i
 }
 END {
-	printf "%-28s %12s %12s %12s %10s %10s\n", "backing/rw/bs/qd (KiB/s)", "xloop", "loop.ko", "raw file", "x/loop", "x/raw"
+	printf "%-28s %12s %12s %12s", "backing/rw/bs/qd (KiB/s)", "xloop", "loop.ko", "raw file"
+	if (ab) printf " %12s", "xloop@B"
+	printf " %10s %10s", "x/loop", "x/raw"
+	if (ab) printf " %10s", "x/B"
+	printf "\n"
 	for (i = 1; i <= n; i++) {
 		k = order[i]
-		printf "%-28s %12d %12d %12d %10.2f %10.2f\n", k, bw(k, "xloop"), bw(k, "loop"), bw(k, "raw"),
-			ratio(k, "xloop", "loop"), ratio(k, "xloop", "raw")
+		printf "%-28s %12d %12d %12d", k, bw(k, "xloop"), bw(k, "loop"), bw(k, "raw")
+		if (ab) printf " %12d", bw(k, "xloopB")
+		printf " %10.2f %10.2f", ratio(k, "xloop", "loop"), ratio(k, "xloop", "raw")
+		if (ab) printf " %10.2f", ratio(k, "xloop", "xloopB")
+		printf "\n"
 	}
 }' "$out"
 umount /bench
