@@ -597,31 +597,37 @@ static bool xloop_probe_due(struct xloop_device *lo)
 }
 
 /*
- * Start a buffered read from a file that takes IOCB_NOWAIT reads (@big:
- * beyond XLOOP_INLINE_BYTES).  A lone read of a submitter that has not had
- * two requests in flight in the last second runs right here and may block:
- * the submitter is most likely synchronous, and would only wait for a
- * worker.  But not one in XLOOP_PROBE (xloop_probe_due()), which goes to the
- * dispatch worker instead.
- *
- * Otherwise, while requests come more than one at a time: a big read goes
- * to the dispatch worker if it holds fewer than XLOOP_SHARED_READS, so two
- * CPUs copy from the page cache; the rest run here with IOCB_NOWAIT (a big
- * one also IOCB_NOIO, see XLOOP_INLINE_BYTES): what is cached is copied at
- * once, a miss is finished by a worker.  The dispatch worker reads with
- * IOCB_NOWAIT as well.
+ * Start a lone buffered read or write of a submitter that has not had two
+ * requests in flight in the last second: it runs right here and may block
+ * (the submitter is most likely synchronous, and would only wait for a
+ * worker), but for the probe (xloop_probe_due()), which goes to the worker
+ * that takes such requests at depth: the dispatch worker for a read, the
+ * writer for a write.
+ */
+static void xloop_issue_lone_buffered(struct xloop_device *lo,
+				      struct xloop_cmd *cmd, bool read,
+				      struct xloop_caller *c)
+{
+	if (!xloop_probe_due(lo))
+		xloop_run_here(lo, cmd, c);
+	else if (read)
+		xloop_dispatch(lo, cmd);
+	else
+		xloop_queue_write(lo, cmd);
+}
+
+/*
+ * Start a buffered read at depth from a file that takes IOCB_NOWAIT reads
+ * (@big: beyond XLOOP_INLINE_BYTES).  A big read goes to the dispatch worker
+ * if it holds fewer than XLOOP_SHARED_READS, so two CPUs copy from the page
+ * cache; the rest run here with IOCB_NOWAIT (a big one also IOCB_NOIO, see
+ * XLOOP_INLINE_BYTES): what is cached is copied at once, a miss is finished
+ * by a worker.  The dispatch worker reads with IOCB_NOWAIT as well.
  */
 static void xloop_issue_buffered_read(struct xloop_device *lo,
-				      struct xloop_cmd *cmd, bool alone,
-				      bool big, struct xloop_caller *c)
+				      struct xloop_cmd *cmd, bool big,
+				      struct xloop_caller *c)
 {
-	if (alone && !xloop_depth_seen(lo)) {
-		if (xloop_probe_due(lo))
-			xloop_dispatch(lo, cmd);
-		else
-			xloop_run_here(lo, cmd, c);
-		return;
-	}
 	if (big && atomic_add_unless(&lo->shared_reads, 1, XLOOP_SHARED_READS)) {
 		cmd->shared = true;
 		cmd->noio = true;
@@ -634,24 +640,14 @@ static void xloop_issue_buffered_read(struct xloop_device *lo,
 }
 
 /*
- * Start a buffered write (@nowait: the file may take it with IOCB_NOWAIT).
- * A lone write of a submitter that has not had two requests in flight in the
- * last second runs right here and may block, but for one in XLOOP_PROBE,
- * which goes to the writer work item (as for reads, see
- * xloop_issue_buffered_read()).  Otherwise it is tried here with
- * IOCB_NOWAIT, or, when the file takes no such writes, goes to the writer.
+ * Start a buffered write at depth (@nowait: the file may take it with
+ * IOCB_NOWAIT): tried here with IOCB_NOWAIT, or, when the file takes no such
+ * writes, queued for the writer work item.
  */
 static void xloop_issue_buffered_write(struct xloop_device *lo,
-				       struct xloop_cmd *cmd, bool alone,
-				       bool nowait, struct xloop_caller *c)
+				       struct xloop_cmd *cmd, bool nowait,
+				       struct xloop_caller *c)
 {
-	if (alone && !xloop_depth_seen(lo)) {
-		if (xloop_probe_due(lo))
-			xloop_queue_write(lo, cmd);
-		else
-			xloop_run_here(lo, cmd, c);
-		return;
-	}
 	if (!nowait) {
 		xloop_queue_write(lo, cmd);
 		return;
@@ -663,16 +659,16 @@ static void xloop_issue_buffered_write(struct xloop_device *lo,
 /*
  * Start a read or write.  @alone: it is the device's only request, so it
  * runs right here and may block (the submitter would only wait for it in
- * another task); buffered I/O as xloop_issue_buffered_read() and
- * xloop_issue_buffered_write() say.  At depth:
+ * another task); buffered I/O as xloop_issue_lone_buffered() says.  At
+ * depth:
  *   - direct I/O goes to the dispatch work item, which submits it (reads
  *     with IOCB_NOWAIT): issuing async direct I/O is CPU work, and the worker
  *     does it on another CPU while the submitter prepares the next
  *     requests (a pipeline, as loop.ko's worker makes);
  *   - buffered I/O runs here with IOCB_NOWAIT, but for big reads and writes
- *     that would block on the file (see the two functions above); what would
- *     block goes to a worker of its own, so requests wait for the disk in
- *     parallel.
+ *     that would block on the file (xloop_issue_buffered_read() and
+ *     xloop_issue_buffered_write()); what would block goes to a worker of
+ *     its own, so requests wait for the disk in parallel.
  */
 static void xloop_issue_rw(struct xloop_device *lo, struct xloop_cmd *cmd,
 			   bool alone, struct xloop_caller *c)
@@ -681,6 +677,8 @@ static void xloop_issue_rw(struct xloop_device *lo, struct xloop_cmd *cmd,
 	bool nowait = xloop_nowait_ok(lo, rq);
 	bool big = blk_rq_bytes(rq) > XLOOP_INLINE_BYTES;
 	bool read = req_op(rq) == REQ_OP_READ;
+	/* Buffered, and not a read from a file that takes no NOWAIT reads. */
+	bool buffered = !lo->use_dio && (!read || nowait);
 
 	if (!alone && lo->use_dio && nowait) {
 		xloop_dispatch(lo, cmd);
@@ -690,12 +688,16 @@ static void xloop_issue_rw(struct xloop_device *lo, struct xloop_cmd *cmd,
 		queue_work(lo->wq, &cmd->work);
 		return;
 	}
-	if (!lo->use_dio && read && nowait) {
-		xloop_issue_buffered_read(lo, cmd, alone, big, c);
+	if (buffered && alone && !xloop_depth_seen(lo)) {
+		xloop_issue_lone_buffered(lo, cmd, read, c);
 		return;
 	}
-	if (!lo->use_dio && !read) {
-		xloop_issue_buffered_write(lo, cmd, alone, nowait, c);
+	if (buffered && read) {
+		xloop_issue_buffered_read(lo, cmd, big, c);
+		return;
+	}
+	if (buffered) {
+		xloop_issue_buffered_write(lo, cmd, nowait, c);
 		return;
 	}
 	/* Direct I/O, or a read from a file that takes no IOCB_NOWAIT reads. */
