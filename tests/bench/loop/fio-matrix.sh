@@ -50,18 +50,21 @@ xloop_attach() {
 		fail "xloop attach /bench/img"
 }
 
-# xloop_use A|B: xdev backed by this tree's xloop.ko (A) or revision XB_AB's (B).
+# xloop_load A|B: this tree's xloop.ko (A) or revision XB_AB's (B), loaded afresh.
 loaded=A
+xloop_load() {
+	local ko=$XL_KO
+	[ "$1" = A ] || ko=$ab_ko
+	xl_unload
+	insmod "$ko" || fail "insmod $ko"
+	loaded=$1
+}
+
+# xloop_use A|B: xdev backed by that module.
 xloop_use() {
 	[ "$loaded" = "$1" ] && return
 	"$probe" detach "$xdev" || fail "detach $xdev"
-	rmmod xloop || fail "rmmod xloop"
-	if [ "$1" = A ]; then
-		insmod "$XL_KO" || fail "insmod $XL_KO"
-	else
-		insmod "$ab_ko" || fail "insmod $ab_ko"
-	fi
-	loaded=$1
+	xloop_load "$1"
 	xloop_attach
 }
 
@@ -112,10 +115,7 @@ for mode in buffered direct; do
 	losetup -d "$ldev"
 done
 # Leave the harness's own module loaded.
-if [ "$loaded" = B ]; then
-	rmmod xloop || fail "rmmod xloop"
-	insmod "$XL_KO" || fail "insmod $XL_KO"
-fi
+[ "$loaded" = A ] || xloop_load A
 cat "$out"
 echo TABLE
 [ -z "$ab" ] || echo "xloop@B: xloop.ko at $ab"
