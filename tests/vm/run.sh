@@ -21,7 +21,8 @@
 # Environment: BUILD (default build), XT_ACCEL (kvm|tcg, default: probed),
 # XT_LIMIT (seconds for a whole boot, default: from the cases), XT_MEM (MiB, default 2048), XT_SMP (default 2), XT_CASE_TIMEOUT (default 120 s),
 # XT_JOBS (kernels booted at once, default: CPUs / XT_SMP; SMP guests find races
-# a uniprocessor guest cannot).
+# a uniprocessor guest cannot), XT_KERNEL_ARGS (appended to the guest kernel's
+# command line, e.g. "slub_debug=FZPU" to catch slab corruption where it happens).
 #
 # Prints one TAP line per step and case per kernel, and ends with
 # "N passed, M failed" over all kernels.  Exit status 0 only if nothing failed.
@@ -131,7 +132,7 @@ boot() {
 		-device virtio-9p-pci,fsdev=xtout,mount_tag=xtout \
 		${disk[@]+"${disk[@]}"} \
 		-kernel "$vmlinuz" -initrd "$initrd" \
-		-append "console=ttyS0 loglevel=5 printk.time=1 panic=-1 oops=panic xt.stage2=$here/guest.sh" \
+		-append "console=ttyS0 loglevel=5 printk.time=1 panic=-1 oops=panic xt.stage2=$here/guest.sh${XT_KERNEL_ARGS:+ $XT_KERNEL_ARGS}" \
 		>"$dir/qemu.out" 2>&1 || rc=$?
 	echo "$rc" >"$dir/qemu.rc"
 	[ "$disk_mib" -eq 0 ] || rm -f "$img"
