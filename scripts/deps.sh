@@ -22,7 +22,7 @@ packages=(
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	# test VM and the tools the guest runs from the host's root
-	qemu-system-x86 qemu-system-data busybox-static cpio util-linux fio
+	qemu-system-x86 qemu-system-data busybox-static cpio util-linux fio dmsetup
 )
 
 missing=()
