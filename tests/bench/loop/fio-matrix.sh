@@ -12,6 +12,15 @@
 # (see the note at the end for the ratios).  With XB_AB (bench-loop.sh), the
 # xloop.ko of another revision runs as a fourth target, "xloopB": the module
 # is swapped (detach, rmmod, insmod, attach) whenever the other one is due.
+#
+# At queue depth 1 every request pays the block layer's own price (bio,
+# request, tag, completion), which the raw file does not.  So the QD1 rows
+# also run two references, and the table a column "ceiling": an estimate of
+# the x/raw of a block driver that costs nothing itself, the median over the
+# repeats of t_raw / (t_raw + t_nullb - t_base), where nullb is null_blk (a
+# block device that does no I/O, no I/O scheduler: the block layer's price
+# plus fio's) and base the same job on /dev/null or /dev/zero (fio's and the
+# system call's own price).  It is as noisy as the samples it is made of.
 # xt-disk: 1400
 # xt-timeout: 3000
 . "$XT_LIB"
@@ -29,6 +38,9 @@ ab=${XB_AB:-}
 ab_ko=$XT_BUILD/bench-ab/build/modules/$XT_KVER/xloop.ko
 
 modprobe loop
+modprobe null_blk nr_devices=1 queue_mode=2 irqmode=0 completion_nsec=0 no_sched=1 ||
+	fail "modprobe null_blk"
+wait_for /dev/nullb0 || fail "no /dev/nullb0"
 mkfs.ext4 -q -F "$XT_DISK"
 mkdir -p /bench
 mount "$XT_DISK" /bench
@@ -74,7 +86,6 @@ if [ -n "$ab" ]; then
 	[ -f "$ab_ko" ] || fail "no xloop.ko of $ab for $XT_KVER ($ab_ko)"
 	targets+=(xloopB)
 fi
-ntargets=${#targets[@]}
 out=$PWD/results
 : >"$out"
 for mode in buffered direct; do
@@ -90,15 +101,23 @@ for mode in buffered direct; do
 		read -r rw bs qd <<<"$row"
 		[[ "$mode $row" =~ $only ]] || continue
 		declare -A vals=()
+		row_targets=("${targets[@]}")
+		[ "$qd" != 1 ] || row_targets+=(nullb base)
+		nrow=${#row_targets[@]}
 		for r in $(seq "$repeat"); do
-			for i in $(seq 0 $((ntargets - 1))); do
+			for i in $(seq 0 $((nrow - 1))); do
 				# Rotate the order from one repeat to the next.
-				target=${targets[$(((i + r) % ntargets))]}
+				target=${row_targets[$(((i + r) % nrow))]}
 				case $target in
 				xloop) xloop_use A && dev=$xdev direct=1 ;;
 				xloopB) xloop_use B && dev=$xdev direct=1 ;;
 				loop) dev=$ldev direct=1 ;;
 				raw) dev=/bench/img direct=$rawdirect ;;
+				nullb) dev=/dev/nullb0 direct=1 ;;
+				base)
+					dev=/dev/null direct=0
+					if [[ $rw == *read ]]; then dev=/dev/zero; fi
+					;;
 				esac
 				sync
 				echo 3 >/proc/sys/vm/drop_caches
@@ -106,7 +125,7 @@ for mode in buffered direct; do
 			done
 		done
 		# One line per target: its samples, in the order of the repeats.
-		for target in "${targets[@]}"; do
+		for target in "${row_targets[@]}"; do
 			echo "$mode $rw $bs $qd $target ${vals[$target]}" >>"$out"
 		done
 		unset vals
@@ -148,6 +167,21 @@ function versus(k, a, b,    i, w) {
 		w += rep[k, a, i] > rep[k, b, i]
 	return sprintf("%.2f %d/%d", ratio(k, a, b), w, n_rep[k])
 }
+# The best x/raw of a driver with no cost of its own (see the top of this file).
+function ceiling(k,    i, r, tr, tn, tb) {
+	if (!((k, "nullb", 1) in rep))
+		return "-"
+	for (i = 1; i <= n_rep[k]; i++) {
+		r[i] = 0
+		if (!rep[k, "raw", i] || !rep[k, "nullb", i] || !rep[k, "base", i])
+			continue
+		tr = 1 / rep[k, "raw", i]
+		tn = 1 / rep[k, "nullb", i]
+		tb = 1 / rep[k, "base", i]
+		r[i] = tr / (tr + tn - tb)
+	}
+	return sprintf("%.2f", median(r, n_rep[k]))
+}
 {
 	if ($5 == "xloopB") ab = 1
 	key = $1 " " $2 " " $3 " QD" $4
@@ -158,17 +192,17 @@ function versus(k, a, b,    i, w) {
 END {
 	printf "%-28s %12s %12s %12s", "backing/rw/bs/qd (KiB/s)", "xloop", "loop.ko", "raw file"
 	if (ab) printf " %12s", "xloop@B"
-	printf " %12s %12s", "x/loop", "x/raw"
+	printf " %12s %12s %8s", "x/loop", "x/raw", "ceiling"
 	if (ab) printf " %12s", "x/B"
 	printf "\n"
 	for (i = 1; i <= n; i++) {
 		k = order[i]
 		printf "%-28s %12d %12d %12d", k, bw(k, "xloop"), bw(k, "loop"), bw(k, "raw")
 		if (ab) printf " %12d", bw(k, "xloopB")
-		printf " %12s %12s", versus(k, "xloop", "loop"), versus(k, "xloop", "raw")
+		printf " %12s %12s %8s", versus(k, "xloop", "loop"), versus(k, "xloop", "raw"), ceiling(k)
 		if (ab) printf " %12s", versus(k, "xloop", "xloopB")
 		printf "\n"
 	}
 }' "$out"
 umount /bench
-rmmod loop
+rmmod loop null_blk
