@@ -142,18 +142,29 @@ boot_once() {
 	echo "$(date +%s.%N) $start" | awk '{ printf "%.1f\n", $1 - $2 }' >"$dir/seconds"
 }
 
+# qemu_end STATUS: how a boot's QEMU ended, from its exit status: "hung"
+# (killed by timeout), "crashed" (the guest reset without writing an exit
+# code to isa-debug-exit, which makes the status odd) or "exited".
+qemu_end() {
+	if [ "$1" -eq 124 ] || [ "$1" -eq 137 ]; then
+		echo hung
+	elif [ $(($1 & 1)) -eq 0 ]; then
+		echo crashed
+	else
+		echo exited
+	fi
+}
+
 # boot RELEASE: boot_once, and once more if the guest kernel crashed before
 # its first result (in its own initcalls: QEMU's TCG has been seen to run a
 # stale int3 of the kernel's own code patching there, no module loaded).
 # That crash cannot be ours; one after the first result always fails the run.
 # The first boot's console is kept as console-crashed-boot.log.
 boot() {
-	local release=$1 dir=$out/$1 rc keep=$out/.$1-crashed-boot.log
+	local release=$1 dir=$out/$1 keep=$out/.$1-crashed-boot.log
 	boot_once "$release"
 	[ -f "$dir/qemu.rc" ] || return 0
-	rc=$(cat "$dir/qemu.rc")
-	if [ $((rc & 1)) -eq 1 ] || [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] ||
-		[ -s "$dir/results.tap" ]; then
+	if [ "$(qemu_end "$(cat "$dir/qemu.rc")")" != crashed ] || [ -s "$dir/results.tap" ]; then
 		return 0
 	fi
 	mv "$dir/console.log" "$keep"
@@ -164,7 +175,7 @@ boot() {
 # report RELEASE: print this kernel's TAP lines; add failures for a crash, a
 # hang, a case with no result, or a warning class anywhere on the console.
 report() {
-	local release=$1 dir=$out/$1 rc line c name
+	local release=$1 dir=$out/$1 rc end line c name
 	if [ ! -f "$dir/qemu.rc" ]; then
 		tap_line "not ok" "$release: guest finished # VM setup failed before boot"
 		return 0
@@ -196,9 +207,10 @@ report() {
 	else
 		tap_line ok "$release: console clean"
 	fi
-	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+	end=$(qemu_end "$rc")
+	if [ "$end" = hung ]; then
 		tap_line "not ok" "$release: guest finished # hung: killed after ${limit}s"
-	elif [ $((rc & 1)) -eq 0 ]; then
+	elif [ "$end" = crashed ]; then
 		tap_line "not ok" "$release: guest finished # crashed: no exit code (qemu status $rc)"
 	elif ! grep -q '^done ' "$dir/status" 2>/dev/null; then
 		tap_line "not ok" "$release: guest finished # exit code $((rc >> 1)) without a status"
