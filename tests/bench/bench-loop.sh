@@ -41,7 +41,8 @@ if [ -n "${XB_AB:-}" ]; then
 fi
 printf 'XB_RUNTIME=%s\nXB_REPEAT=%s\nXB_SIZE_MIB=%s\nXB_ROWS=%q\nXB_AB=%q\n' "$XB_RUNTIME" "$XB_REPEAT" "$XB_SIZE_MIB" "${XB_ROWS:-.}" "$ab_rev" >"$build/bench-params.env"
 rc=0
-BUILD=$build XT_CASE_TIMEOUT=1800 "$top/tests/vm/run.sh" "${kernels[@]}" \
+# One kernel at a time: a second guest would take CPU from the one measured.
+BUILD=$build XT_JOBS=1 XT_CASE_TIMEOUT=1800 "$top/tests/vm/run.sh" "${kernels[@]}" \
 	-d "$here/loop" -c fio-matrix -o "$build/bench" >"$build/bench/run.log" 2>&1 || rc=$?
 for log in "$build"/bench/*/cases/fio-matrix.log; do
 	[ -e "$log" ] || continue
