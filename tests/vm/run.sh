@@ -234,9 +234,9 @@ tap_line() {
 # a uniprocessor guest cannot): an emulated guest keeps 1.2 of 2 host CPUs
 # busy on average, and both kernels' suites at once took 20 min instead of
 # 27.5 on 2 CPUs, every case within its limit.  Memory caps it.
-avail_mib=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
+fit=$(awk -v per=$((mem + 512)) '/^MemAvailable:/ { print int($2 / 1024 / per) }' /proc/meminfo)
 jobs=$(nproc)
-[ "$jobs" -le $((avail_mib / (mem + 512))) ] || jobs=$((avail_mib / (mem + 512)))
+[ "$jobs" -le "$fit" ] || jobs=$fit
 jobs=${XT_JOBS:-$jobs}
 [ "$jobs" -ge 1 ] || jobs=1
 running=0
