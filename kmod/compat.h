@@ -12,6 +12,7 @@
 
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/fs.h>
 #include <linux/version.h>
 
 /* The largest request, in sectors: loop's historic 2560 (1.25 MiB). */
@@ -154,44 +155,19 @@ static inline void xloop_media_change(struct gendisk *disk)
 #endif
 
 /*
- * ->queue_rqs() gets the plug's requests as a struct rq_list from 6.12.y
- * (a stable backport of 6.13's type), before as a bare list of requests
- * with rq_list_pop() a macro; test for the macro, not the version.
+ * Does the file take buffered writes with IOCB_NOWAIT (returning -EAGAIN
+ * where it would block)?  6.9 moved the capability from f_mode to the
+ * file_operations' fop_flags.
  */
-#ifdef rq_list_pop
-#define xloop_rq_list struct request *
-
-static inline bool xloop_rq_list_empty(xloop_rq_list *list)
+#ifdef FOP_BUFFER_WASYNC
+static inline bool xloop_file_nowait_buffered_write(struct file *file)
 {
-	return !*list;
+	return file->f_op->fop_flags & FOP_BUFFER_WASYNC;
 }
 #else
-#define xloop_rq_list struct rq_list
-
-static inline bool xloop_rq_list_empty(xloop_rq_list *list)
+static inline bool xloop_file_nowait_buffered_write(struct file *file)
 {
-	return rq_list_empty(list);
-}
-#endif
-
-static inline struct request *xloop_rq_list_pop(xloop_rq_list *list)
-{
-	return rq_list_pop(list);
-}
-
-/*
- * 6.9+: a plug caches a timestamp and flags the task (PF_BLOCK_TS); the
- * scheduler then resets it through current->plug, so a task that sets its
- * plug aside must drop that cache first.  Before 6.9 there is none.
- */
-#ifdef PF_BLOCK_TS
-static inline void xloop_plug_forget_time(void)
-{
-	blk_plug_invalidate_ts();
-}
-#else
-static inline void xloop_plug_forget_time(void)
-{
+	return file->f_mode & FMODE_BUF_WASYNC;
 }
 #endif
 

@@ -15,6 +15,7 @@
 #include <linux/llist.h>
 #include <linux/loop.h>
 #include <linux/mutex.h>
+#include <linux/rbtree.h>
 #include <linux/spinlock.h>
 #include <linux/uio.h>
 #include <linux/workqueue.h>
@@ -43,16 +44,10 @@ struct xloop_device {
 	bool visible;			/* found by GET_FREE/REMOVE; under xloop_ctl_mutex */
 	struct xloop_limits limits;
 	struct workqueue_struct *wq;	/* the request workers, from the first bind */
-	atomic_t inflight;		/* requests between ->queue_rq and the end */
-	struct llist_head pending;	/* I/O for @dispatch_work to issue */
-	struct work_struct dispatch_work;
-	struct llist_head writes;	/* buffered writes for @write_work */
-	struct work_struct write_work;
-	bool nowait_write_fails;	/* @backing refused a NOWAIT write */
-	unsigned long depth_seen;	/* jiffies: last time @inflight > 1 */
-	unsigned int probe;		/* see xloop_probe_due() */
-	unsigned long probe_at;		/* jiffies: the last probe */
-	atomic_t shared_reads;		/* big reads on @pending or being copied */
+	struct xloop_queue *root_queue;	/* for requests of no or the root cgroup */
+	struct rb_root queues;		/* the other cgroups' queues, by blkcg */
+	spinlock_t queues_lock;		/* protects @queues */
+	struct delayed_work reap_work;	/* frees queues idle for a while */
 
 	spinlock_t lock;		/* protects @backing for sysfs and chain walks */
 	struct mutex mutex;		/* serialises ioctls, open and teardown */
@@ -60,10 +55,24 @@ struct xloop_device {
 	struct blk_mq_tag_set tag_set;
 };
 
+/*
+ * The reads and writes of one cgroup on a device, taken in turn by one work
+ * item, as loop.ko's per-cgroup workers take them (see xloop_io.c).
+ */
+struct xloop_queue {
+	struct xloop_device *lo;
+	struct cgroup_subsys_state *blkcg; /* referenced; NULL: the root queue */
+	struct rb_node node;		/* in xloop_device.queues */
+	struct list_head idle;		/* on the reaper's list, once off the tree */
+	struct llist_head cmds;
+	struct work_struct work;
+	unsigned long last_used;	/* jiffies, when a request last came */
+};
+
 /* Per-request state, allocated by blk-mq behind each request. */
 struct xloop_cmd {
-	struct work_struct work;
-	struct llist_node node;		/* on xloop_device.pending or .writes */
+	struct work_struct work;	/* the request's own worker */
+	struct llist_node node;		/* on an xloop_queue */
 	struct kiocb iocb;
 	struct bio_vec *bvec;		/* our copy for multi-bio requests */
 	struct bio_vec *iter_bvec;	/* first bvec of the request's data */
@@ -72,10 +81,11 @@ struct xloop_cmd {
 	unsigned int done;		/* bytes transferred so far */
 	atomic_t ref;
 	long ret;
+	blk_status_t status;		/* for ->complete */
 	bool nowait;			/* the current attempt is IOCB_NOWAIT */
-	bool noio;			/* ... and IOCB_NOIO: only what is cached */
-	bool in_caller;			/* ... runs in the submitter's context */
-	bool shared;			/* counted in xloop_device.shared_reads */
+	bool write_started;		/* ... holds the freeze protection */
+	struct cgroup_subsys_state *blkcg; /* see xloop_cgroup.h */
+	struct cgroup_subsys_state *memcg; /* referenced until the request ends */
 };
 
 /* Module parameters and global state (xloop_main.c). */
@@ -108,21 +118,38 @@ extern const struct block_device_operations xloop_fops;
 int xloop_control_register(void);
 void xloop_control_unregister(void);
 
-/* xloop_ioctl.c: the loop ioctls and the state changes behind them */
+/* xloop_ioctl.c: the loop ioctls */
 int xloop_ioctl(struct block_device *bdev, xloop_mode_t mode,
 		unsigned int cmd, unsigned long arg);
 int xloop_compat_ioctl(struct block_device *bdev, xloop_mode_t mode,
 		       unsigned int cmd, unsigned long arg);
+
+/* xloop_bind.c: binding, unbinding and the changes to a binding */
+int xloop_configure(struct xloop_device *lo, xloop_mode_t mode,
+		    struct block_device *bdev, const struct loop_config *config);
+int xloop_change_fd(struct xloop_device *lo, struct block_device *bdev,
+		    unsigned int fd);
+int xloop_clr_fd(struct xloop_device *lo);
 void xloop_teardown(struct xloop_device *lo);
+int xloop_set_status(struct xloop_device *lo, const struct loop_info64 *info);
+int xloop_get_status(struct xloop_device *lo, struct loop_info64 *info);
+int xloop_set_block_size(struct xloop_device *lo, xloop_mode_t mode,
+			 struct block_device *bdev, unsigned long arg);
+int xloop_simple_ioctl(struct xloop_device *lo, unsigned int cmd,
+		       unsigned long arg);
 
 /* xloop_chain.c: backing file checks and recursion through loop devices */
 struct file *xloop_get_backing_file(unsigned int fd);
-int xloop_validate_chain(struct xloop_device *lo, struct file *file,
-			 struct block_device *bdev);
+int xloop_check_chain(struct xloop_device *lo, struct file *file,
+		      struct block_device *bdev);
+bool xloop_is_loop_file(struct file *file);
+int xloop_check_devices(struct xloop_device *lo, struct file *file,
+			struct block_device *bdev);
 
 /* xloop_io.c: the request path */
 extern const struct blk_mq_ops xloop_mq_ops;
 int xloop_io_setup(struct xloop_device *lo);
+void xloop_io_unbind(struct xloop_device *lo);
 void xloop_io_cleanup(struct xloop_device *lo);
 
 /* xloop_sysfs.c: the loop/ attribute group */

@@ -19,6 +19,16 @@
  * since it was bound cannot be followed (its path no longer resolves), in
  * which case the walk ends there.  Other stacking drivers (dm, md) are not
  * followed.
+ *
+ * That whole walk (xloop_check_chain()) runs before the bind takes any lock:
+ * its path lookups may wait on a stalled FUSE or NFS server, which must stall
+ * this bind alone.  The global xloop_validate_mutex is taken, as in loop.ko,
+ * when the new backing file is itself a loop device, and for every
+ * LOOP_CHANGE_FD; under it xloop_check_devices() walks the chain through
+ * xloop devices once more, with no lookups.  That keeps two binds racing
+ * from closing a cycle: only a bound device can be reached through a chain,
+ * so a cycle needs a device bound already, by LOOP_CHANGE_FD, or one bound
+ * onto a loop device.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -158,7 +168,8 @@ static int xloop_next_own(struct xloop_device *lo, struct xloop_link *link)
 
 	if (index == lo->number)
 		/* Still unbound (LOOP_CONFIGURE), lo is such a device too. */
-		return lo->state == XLOOP_BOUND || link->fs ? -EBADF : -EINVAL;
+		return data_race(lo->state) == XLOOP_BOUND || link->fs ?
+		       -EBADF : -EINVAL;
 	next = link->fs ? 0 : -EINVAL;
 	mutex_lock(&xloop_ctl_mutex);
 	l = xloop_lookup(index);
@@ -197,18 +208,15 @@ static int xloop_next_stock(struct xloop_link *link)
 /*
  * May @file back @lo (opened as @bdev)?  0, or -EBADF when the chain leads
  * back to @lo, or -EINVAL for an unbound loop device in the chain or a file
- * that is neither regular nor a block device.  Caller holds
- * xloop_validate_mutex, which orders binds that walk chains, and lo->mutex.
+ * that is neither regular nor a block device.  Called with no lock held.
  */
-int xloop_validate_chain(struct xloop_device *lo, struct file *file,
-			 struct block_device *bdev)
+int xloop_check_chain(struct xloop_device *lo, struct file *file,
+		      struct block_device *bdev)
 {
 	struct inode *inode = file->f_mapping->host;
 	struct xloop_link link;
 	int depth, next;
 
-	lockdep_assert_held(&xloop_validate_mutex);
-	lockdep_assert_held(&lo->mutex);
 	if (!S_ISREG(inode->i_mode) && !S_ISBLK(inode->i_mode))
 		return -EINVAL;
 	next = xloop_link_of_inode(inode, &link);
@@ -223,4 +231,80 @@ int xloop_validate_chain(struct xloop_device *lo, struct file *file,
 			next = 0;
 	}
 	return next;
+}
+
+/* Is @file a loop device (or a partition of one), xloop's or the stock driver's? */
+bool xloop_is_loop_file(struct file *file)
+{
+	struct inode *inode = file->f_mapping->host;
+	struct gendisk *disk;
+
+	if (!S_ISBLK(inode->i_mode))
+		return false;
+	disk = I_BDEV(inode)->bd_disk;
+	return xloop_is_xloop_disk(disk) || disk->major == LOOP_MAJOR;
+}
+
+/*
+ * The xloop device under @inode (see xloop_link_of_inode(): the device
+ * itself or the file system's, a partition standing for its disk), or NULL.
+ * @link->dev is set to the block device the data lives on.
+ */
+static struct xloop_device *xloop_under(struct inode *inode,
+					struct xloop_link *link)
+{
+	struct block_device *bdev;
+
+	if (S_ISBLK(inode->i_mode)) {
+		bdev = I_BDEV(inode);
+		link->fs = false;
+	} else if (S_ISREG(inode->i_mode) && inode->i_sb->s_bdev) {
+		bdev = inode->i_sb->s_bdev;
+		link->fs = true;
+	} else {
+		return NULL;
+	}
+	link->dev = bdev->bd_dev;
+	return xloop_is_xloop_disk(bdev->bd_disk) ?
+	       xloop_from_disk(bdev->bd_disk) : NULL;
+}
+
+/*
+ * The chain through xloop devices from @file, walked again under the global
+ * lock, with no lookups: through block device files and file systems alike,
+ * each device's backing file taken under its lock.  0, -EBADF if it reaches
+ * @bdev or @lo, -EINVAL through an unbound device reached as a device.
+ * Caller holds xloop_validate_mutex (binds onto loop devices, every
+ * LOOP_CHANGE_FD and every detach request take it) and lo->mutex.
+ */
+int xloop_check_devices(struct xloop_device *lo, struct file *file,
+			struct block_device *bdev)
+{
+	struct xloop_device *l;
+	struct xloop_link link;
+	struct file *f = get_file(file), *next;
+	int depth, err = 0;
+
+	lockdep_assert_held(&xloop_validate_mutex);
+	lockdep_assert_held(&lo->mutex);
+	for (depth = 0; (l = xloop_under(f->f_mapping->host, &link)); depth++) {
+		if (depth >= XLOOP_MAX_CHAIN || l == lo ||
+		    link.dev == bdev->bd_dev) {
+			err = -EBADF;
+			break;
+		}
+		/* Under its lock: a device being torn down drops its file. */
+		spin_lock_irq(&l->lock);
+		next = l->backing && (l->state == XLOOP_BOUND || link.fs) ?
+		       get_file(l->backing) : NULL;
+		spin_unlock_irq(&l->lock);
+		if (!next) {
+			err = link.fs ? 0 : -EINVAL;
+			break;
+		}
+		fput(f);
+		f = next;
+	}
+	fput(f);
+	return err;
 }

@@ -55,7 +55,7 @@ int xloop_control_register(void)
 	if (err)
 		pr_err("xloop: cannot register /dev/%s: %d%s\n",
 		       xloop_control.name, err,
-		       xloop_drop_in ? " (is loop.ko loaded?)" : "");
+		       xloop_drop_in ? " (is a loop driver built in?)" : "");
 	return err;
 }
 

@@ -2,29 +2,32 @@
 /*
  * xloop: the request path.
  *
- * Design, for speed: loop.ko hands every request to a per-cgroup worker that
- * serialises them.  xloop instead (details at xloop_issue_rw()):
- *   - runs the device's only request right in ->queue_rq() or
- *     ->queue_rqs(), in the submitter's context, and lets it block (queue
- *     depth 1: a worker could only add a context switch), when the context
- *     allows it (not in reclaim, enough stack left) -- but not a buffered
- *     read from a submitter that has shown it could send more;
- *   - at depth, tries reads and writes with IOCB_NOWAIT first (buffered
- *     I/O in the submitter's context, direct reads from one dispatch
- *     worker, which also issues direct writes and shares the copying of
- *     big cached reads), each call's or batch's backing I/O under one
- *     plug; what would block goes to a work item of its own, so requests
- *     of one device wait for the disk in parallel (queue depth is real
- *     concurrency) -- except buffered writes to a file that takes no
- *     IOCB_NOWAIT writes (ext4): one writer work item writes those in turn;
- *   - in direct-I/O mode submits async kiocbs, completed from ->ki_complete;
- *   - ends each request in the context that finished its backing I/O (a
- *     task, or the backing disk's completion interrupt), rather than
- *     through blk_mq_complete_request(): from a task that raises
- *     BLOCK_SOFTIRQ and wakes ksoftirqd (two more context switches), from
- *     an interrupt it costs a second softirq round or an IPI to the
- *     submitting CPU, per request.
- * FLUSH, DISCARD and WRITE_ZEROES always run in a work item.
+ * Every access to the backing file runs in a worker of the device's own
+ * workqueue, never in ->queue_rq()'s caller.  That caller may be inside a
+ * file system transaction of the device's user (ext4 keeps its journal
+ * handle in current->journal_info, and a backing file on ext4 would start a
+ * nested one: "kernel BUG at fs/jbd2/transaction.c"), be kblockd, carry the
+ * submitter's credentials, memcg and plug, or be in the middle of a bio
+ * submission further up (current->bio_list).  Workers run with
+ * PF_MEMALLOC_NOIO (their allocations must not recurse into the device) and
+ * PF_LOCAL_THROTTLE (dirty pages of the backing file throttle them only
+ * against its own device), on behalf of the request's cgroups
+ * (xloop_cgroup.h).
+ *
+ * The paths:
+ *  - reads and writes go to their cgroup's queue (struct xloop_queue), whose
+ *    work item takes them in turn under one plug, as loop.ko's per-cgroup
+ *    worker does.  Direct I/O it submits as asynchronous kiocbs, completed
+ *    by the backing device.  Buffered I/O it tries with IOCB_NOWAIT where the
+ *    file says it takes that (compat.h): what the page cache can do at once
+ *    is done there, and what would block goes to a work item of the
+ *    request's own, so a device's requests wait for the disk side by side
+ *    rather than one after another.
+ *  - buffered writes to a file that takes no IOCB_NOWAIT writes (ext4), and
+ *    flushes, discards and write-zeroes go straight to a work item of their
+ *    own, which may block.
+ *  - requests end in the context that finished their backing I/O: a worker,
+ *    or the backing device's completion (->ki_complete).
  *
  * Each device has a workqueue of its own, as in loop.ko: the workers of a
  * device stacked on another wait for the lower device's requests, and under
@@ -33,63 +36,48 @@
  */
 #include <linux/blk-mq.h>
 #include <linux/falloc.h>
-#include <linux/resource.h>
 #include <linux/sched/mm.h>
-#include <linux/sched/signal.h>
-#include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 
 #include "xloop.h"
+#include "xloop_cgroup.h"
+
+/* A cgroup's queue unused for this long is freed (loop.ko: the same). */
+#define XLOOP_QUEUE_IDLE (60 * HZ)
 
 /*
- * Stack an inline read/write must leave free when it starts: the backing
- * file system's path down to its disk's driver, with allocations, runs on it.
+ * End the request.  Any context: a worker ends it right there; the backing
+ * device's completion (an interrupt) through blk_mq_complete_request(), as
+ * loop.ko does, so that the upper layers' completions of stacked devices run
+ * one after another from the block softirq instead of nested on the
+ * interrupt's stack.
  */
-#define XLOOP_INLINE_STACK (8 * 1024)
-
-/*
- * At depth, the largest buffered read that may fill the page cache in the
- * submitter's context: doing it for a larger one (allocating, zeroing,
- * reading) is work better spread over workers on every CPU, while the
- * submitter moves on.  Larger reads still take what is cached at once.
- */
-#define XLOOP_INLINE_BYTES (64 * 1024)
-
-/*
- * One in this many lone buffered reads and writes tests for an asynchronous
- * submitter, and at most one in this many milliseconds: a probe costs the
- * submitter a hand-off to a worker, and for 4 KiB writes at queue depth 1,
- * which take the page cache's time only, one in 64 cost 10% of their rate
- * (6.12); limited to one in 30 ms, nothing measurable.
- */
-#define XLOOP_PROBE 64
-#define XLOOP_PROBE_GAP_MS 30
-
-/*
- * Big buffered reads at depth the dispatch worker may hold at a time: it
- * copies them from the page cache on another CPU while the submitter copies
- * the next ones itself.  Two, so it has the next at hand as one ends (one:
- * 1.5x loop.ko for cached 1 MiB reads 16 deep on 6.12, two: 1.9x; four: no
- * better than two).
- */
-#define XLOOP_SHARED_READS 2
-
-/* Zero pages written per call when the backing file cannot zero a range. */
-#define XLOOP_ZERO_BATCH 16
-
-/* End the request, in any context (see the top of this file). */
 static void xloop_finish(struct xloop_cmd *cmd, blk_status_t status)
 {
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
-	struct xloop_device *lo = rq->q->queuedata;
 
 	kfree(cmd->bvec);
 	cmd->bvec = NULL;
+	if (cmd->memcg)
+		css_put(cmd->memcg);
+	cmd->memcg = NULL;
 	/* Keep what was transferred before a failure. */
 	if (status != BLK_STS_OK && cmd->done)
 		blk_update_request(rq, BLK_STS_OK, cmd->done);
-	atomic_dec(&lo->inflight);
-	blk_mq_end_request(rq, status);
+	if (in_task()) {
+		blk_mq_end_request(rq, status);
+		return;
+	}
+	cmd->status = status;
+	blk_mq_complete_request(rq);
+}
+
+/* ->complete: the block softirq, for xloop_finish(). */
+static void xloop_complete_rq(struct request *rq)
+{
+	struct xloop_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	blk_mq_end_request(rq, cmd->status);
 }
 
 static void xloop_build_iter(struct xloop_cmd *cmd, struct iov_iter *iter,
@@ -103,7 +91,10 @@ static void xloop_build_iter(struct xloop_cmd *cmd, struct iov_iter *iter,
 	iov_iter_advance(iter, cmd->done);
 }
 
-/* Point the command at the request's data, copying bvecs of multi-bio requests. */
+/*
+ * Point the command at the request's data, copying the bvecs of a multi-bio
+ * request.  Task context (a worker).
+ */
 static int xloop_map_data(struct xloop_cmd *cmd)
 {
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
@@ -153,7 +144,15 @@ static blk_status_t xloop_errno_status(long err)
 	}
 }
 
-/* One read/write attempt has ended with @cmd->ret; decide what follows. */
+static bool xloop_backing_is_reg(struct file *file)
+{
+	return S_ISREG(file_inode(file)->i_mode);
+}
+
+/*
+ * One read/write attempt has ended with @cmd->ret; decide what follows.  Any
+ * context: a worker, or ->ki_complete in the backing device's completion.
+ */
 static void xloop_rw_done(struct xloop_cmd *cmd)
 {
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
@@ -161,8 +160,9 @@ static void xloop_rw_done(struct xloop_cmd *cmd)
 	bool write = req_op(rq) == REQ_OP_WRITE;
 	long ret = cmd->ret;
 
-	if (write)
+	if (cmd->write_started)
 		kiocb_end_write(&cmd->iocb);
+	cmd->write_started = false;
 	if (ret > 0)
 		cmd->done += ret;
 	if (cmd->done == blk_rq_bytes(rq)) {
@@ -170,18 +170,12 @@ static void xloop_rw_done(struct xloop_cmd *cmd)
 		return;
 	}
 	/*
-	 * A NOWAIT attempt that would block, could not be done that way or
-	 * fell short is finished by a worker, which may block.  So is one in
-	 * the submitter's context that did not finish (a signal for the
-	 * submitter must not fail a request), and a short blocking transfer
-	 * that made progress: retry the rest.
+	 * An IOCB_NOWAIT attempt that would block, could not be done that way
+	 * or fell short, and a short transfer that made progress: the rest is
+	 * done by the request's own worker, which may block.
 	 */
-	if (cmd->nowait && write && ret == -EOPNOTSUPP)
-		WRITE_ONCE(lo->nowait_write_fails, true);
-	if (cmd->nowait || cmd->in_caller || ret > 0) {
+	if (cmd->nowait || ret > 0) {
 		cmd->nowait = false;
-		cmd->noio = false;
-		cmd->in_caller = false;
 		queue_work(lo->wq, &cmd->work);
 		return;
 	}
@@ -201,6 +195,7 @@ static void xloop_rw_put(struct xloop_cmd *cmd)
 		xloop_rw_done(cmd);
 }
 
+/* ->ki_complete: the backing device's completion context, or a worker. */
 static void xloop_aio_complete(struct kiocb *iocb, long ret)
 {
 	struct xloop_cmd *cmd = container_of(iocb, struct xloop_cmd, iocb);
@@ -210,8 +205,47 @@ static void xloop_aio_complete(struct kiocb *iocb, long ret)
 }
 
 /*
- * Start one read/write attempt for what is left of the request, as
- * @cmd->nowait and @cmd->in_caller say.
+ * The kiocb flags every read and write of @lo carries: direct I/O as the
+ * device is set, and the synchronous-write flags of the backing file's open
+ * (O_SYNC, O_DSYNC), so a write-through image stays write-through.  Not
+ * O_APPEND: a device writes where its sectors are.
+ */
+static int xloop_iocb_flags(struct xloop_device *lo)
+{
+	int flags = iocb_flags(lo->backing) & (IOCB_DSYNC | IOCB_SYNC);
+
+	if (lo->use_dio)
+		flags |= IOCB_DIRECT;
+	return flags;
+}
+
+/*
+ * Take the backing file system's freeze protection for a write to a regular
+ * file (a block device has none); an IOCB_NOWAIT attempt does not wait for a
+ * frozen file system.  Task context.
+ */
+static bool xloop_start_write(struct xloop_cmd *cmd)
+{
+	struct kiocb *iocb = &cmd->iocb;
+	struct super_block *sb = file_inode(iocb->ki_filp)->i_sb;
+
+	if (!xloop_backing_is_reg(iocb->ki_filp))
+		return true;
+	if (!(iocb->ki_flags & IOCB_NOWAIT)) {
+		kiocb_start_write(iocb);
+	} else {
+		if (!sb_start_write_trylock(sb))
+			return false;
+		/* Released to lockdep as kiocb_start_write() does: ends elsewhere. */
+		__sb_writers_release(sb, SB_FREEZE_WRITE);
+	}
+	cmd->write_started = true;
+	return true;
+}
+
+/*
+ * Start one read/write attempt for what is left of the request, with
+ * IOCB_NOWAIT if @cmd->nowait.  Task context: a worker of the device.
  */
 static void xloop_rw(struct xloop_device *lo, struct xloop_cmd *cmd)
 {
@@ -222,7 +256,7 @@ static void xloop_rw(struct xloop_device *lo, struct xloop_cmd *cmd)
 	ssize_t ret;
 
 	if (!cmd->iter_bvec && xloop_map_data(cmd)) {
-		xloop_finish(cmd, BLK_STS_RESOURCE);
+		xloop_finish(cmd, BLK_STS_IOERR);
 		return;
 	}
 	xloop_build_iter(cmd, &iter, write ? ITER_SOURCE : ITER_DEST);
@@ -232,19 +266,21 @@ static void xloop_rw(struct xloop_device *lo, struct xloop_cmd *cmd)
 	cmd->iocb.ki_pos = ((loff_t)blk_rq_pos(rq) << SECTOR_SHIFT) +
 			   lo->offset + cmd->done;
 	cmd->iocb.ki_ioprio = req_get_ioprio(rq);
-	if (lo->use_dio) {
-		cmd->iocb.ki_flags = IOCB_DIRECT;
+	cmd->iocb.ki_flags = xloop_iocb_flags(lo);
+	if (lo->use_dio)
 		cmd->iocb.ki_complete = xloop_aio_complete;
-	}
+	/*
+	 * Without IOCB_NOIO, a NOWAIT read that misses would still start the
+	 * readahead, file system metadata reads included, right here.
+	 */
 	if (cmd->nowait)
-		cmd->iocb.ki_flags |= IOCB_NOWAIT;
-	if (cmd->noio)
-		cmd->iocb.ki_flags |= IOCB_NOIO;
+		cmd->iocb.ki_flags |= IOCB_NOWAIT | (write ? 0 : IOCB_NOIO);
 	/* One reference for this submitter, one for the completion. */
 	atomic_set(&cmd->ref, 2);
 	if (write) {
-		kiocb_start_write(&cmd->iocb);
-		ret = file->f_op->write_iter(&cmd->iocb, &iter);
+		ret = -EAGAIN;
+		if (xloop_start_write(cmd))
+			ret = file->f_op->write_iter(&cmd->iocb, &iter);
 	} else {
 		ret = file->f_op->read_iter(&cmd->iocb, &iter);
 	}
@@ -258,102 +294,88 @@ static blk_status_t xloop_flush(struct xloop_device *lo)
 	return vfs_fsync(lo->backing, 0) ? BLK_STS_IOERR : BLK_STS_OK;
 }
 
-/* Write zeroes through the file when it cannot zero a range itself. */
-static int xloop_write_zero_pages(struct xloop_device *lo, loff_t pos, u64 len)
-{
-	struct file *file = lo->backing;
-	struct bio_vec bv[XLOOP_ZERO_BATCH];
-	struct iov_iter iter;
-	struct kiocb iocb;
-	size_t chunk;
-	ssize_t ret;
-	int i;
-
-	for (i = 0; i < XLOOP_ZERO_BATCH; i++) {
-		bv[i].bv_page = ZERO_PAGE(0);
-		bv[i].bv_len = PAGE_SIZE;
-		bv[i].bv_offset = 0;
-	}
-	while (len) {
-		chunk = min_t(u64, len, XLOOP_ZERO_BATCH * PAGE_SIZE);
-		iov_iter_bvec(&iter, ITER_SOURCE, bv,
-			      DIV_ROUND_UP(chunk, PAGE_SIZE), chunk);
-		/*
-		 * Our own kiocb, as for writes: at @pos even if the file was
-		 * opened O_APPEND, and direct only when the device is.  Not
-		 * vfs_iter_write(), which takes the freeze protection itself
-		 * on 6.12 and honours O_APPEND.
-		 */
-		init_sync_kiocb(&iocb, file);
-		iocb.ki_pos = pos;
-		iocb.ki_flags = lo->use_dio ? IOCB_DIRECT : 0;
-		file_start_write(file);
-		ret = file->f_op->write_iter(&iocb, &iter);
-		file_end_write(file);
-		if (ret <= 0)
-			return ret ? ret : -EIO;
-		pos += ret;
-		len -= ret;
-	}
-	return 0;
-}
-
+/*
+ * DISCARD punches a hole, WRITE_ZEROES zeroes the range (keeping it
+ * allocated with REQ_NOUNMAP), as loop.ko does.  Where the file system
+ * cannot do one of them, the request fails with EOPNOTSUPP, quietly: the
+ * block layer then writes zeroes itself where its caller allows a fallback,
+ * and BLKDEV_ZERO_NOFALLBACK callers hear EOPNOTSUPP.  (6.12's loop also
+ * drops the limit then; changing the queue limits from a request in flight
+ * can deadlock against a sysfs limits update, which freezes the queue.)
+ * Without fallocate, neither is advertised (xloop_update_limits()).
+ * Task context: the request's own worker.
+ */
 static blk_status_t xloop_fallocate(struct xloop_device *lo,
 				    struct request *rq, loff_t pos)
 {
 	struct file *file = lo->backing;
-	u64 len = blk_rq_bytes(rq);
-	bool zeroes = req_op(rq) == REQ_OP_WRITE_ZEROES;
 	int mode = FALLOC_FL_PUNCH_HOLE;
 	int ret = -EOPNOTSUPP;
 
-	/* Zeroing that must keep the blocks allocated: ZERO_RANGE. */
-	if (zeroes && (rq->cmd_flags & REQ_NOUNMAP))
+	if (req_op(rq) == REQ_OP_WRITE_ZEROES && (rq->cmd_flags & REQ_NOUNMAP))
 		mode = FALLOC_FL_ZERO_RANGE;
 	/* vfs_fallocate(): no change to a frozen, append-only or swap file. */
 	if (file->f_op->fallocate)
-		ret = vfs_fallocate(file, mode | FALLOC_FL_KEEP_SIZE, pos, len);
-	/* Zeroes are owed even where the file system cannot punch or zero. */
-	if (zeroes && (ret == -EOPNOTSUPP || ret == -EINVAL))
-		ret = xloop_write_zero_pages(lo, pos, len);
+		ret = vfs_fallocate(file, mode | FALLOC_FL_KEEP_SIZE, pos,
+				    blk_rq_bytes(rq));
 	if (!ret)
 		return BLK_STS_OK;
-	return ret == -EOPNOTSUPP ? BLK_STS_NOTSUPP : BLK_STS_IOERR;
+	if (ret == -EOPNOTSUPP) {
+		/* Expected, and handled by the caller: no error in the log. */
+		rq->rq_flags |= RQF_QUIET;
+		return BLK_STS_NOTSUPP;
+	}
+	return BLK_STS_IOERR;
 }
 
-/* What a task saves while it does backing-file I/O as a worker does. */
+/* What a worker saves while it does backing-file I/O for a request. */
 struct xloop_io_ctx {
 	unsigned int noio;
 	unsigned int throttle;
+	struct mem_cgroup *memcg;
 };
 
 /*
- * Backing-file I/O as a worker does it: allocations must not recurse into
- * block I/O, and dirty pages of the backing file throttle us only against
- * its own device.
+ * Task context (a worker): set up for backing-file I/O on @memcg's behalf.
+ * @memcg gets a reference of its own while it is the active one: the request
+ * holding the other may end before xloop_io_leave().
  */
-static void xloop_io_enter(struct xloop_io_ctx *ctx)
+static void xloop_io_enter(struct xloop_io_ctx *ctx,
+			   struct cgroup_subsys_state *memcg)
 {
 	ctx->noio = memalloc_noio_save();
 	ctx->throttle = current->flags & PF_LOCAL_THROTTLE;
 	current->flags |= PF_LOCAL_THROTTLE;
+	if (memcg)
+		css_get(memcg);
+	ctx->memcg = xloop_memcg_enter(memcg);
 }
 
-static void xloop_io_leave(const struct xloop_io_ctx *ctx)
+static void xloop_io_leave(const struct xloop_io_ctx *ctx,
+			   struct cgroup_subsys_state *memcg)
 {
+	xloop_memcg_leave(memcg, ctx->memcg);
+	if (memcg)
+		css_put(memcg);
 	current->flags = (current->flags & ~PF_LOCAL_THROTTLE) | ctx->throttle;
 	memalloc_noio_restore(ctx->noio);
 }
 
-static void xloop_workfn(struct work_struct *work)
+/*
+ * The request's own worker: a read or write that may block, a flush, a
+ * discard or write-zeroes.  Task context (a worker of the device).
+ */
+static void xloop_cmd_workfn(struct work_struct *work)
 {
 	struct xloop_cmd *cmd = container_of(work, struct xloop_cmd, work);
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
 	struct xloop_device *lo = rq->q->queuedata;
+	struct cgroup_subsys_state *memcg = cmd->memcg;
 	loff_t pos = ((loff_t)blk_rq_pos(rq) << SECTOR_SHIFT) + lo->offset;
 	struct xloop_io_ctx ctx;
 
-	xloop_io_enter(&ctx);
+	xloop_blkcg_associate(cmd->blkcg);
+	xloop_io_enter(&ctx, memcg);
 	switch (req_op(rq)) {
 	case REQ_OP_READ:
 	case REQ_OP_WRITE:
@@ -370,352 +392,177 @@ static void xloop_workfn(struct work_struct *work)
 		xloop_finish(cmd, BLK_STS_NOTSUPP);
 		break;
 	}
-	xloop_io_leave(&ctx);
+	xloop_io_leave(&ctx, memcg);
+	xloop_blkcg_associate(NULL);
 }
 
 /*
- * Is there room on this task's stack for the backing file's whole I/O path
- * under ours?  It runs nested (see xloop_caller_enter()), so stacked devices
- * go inline only as deep as the stack allows and use workers below that.
+ * May @cmd's buffered read or write be tried with IOCB_NOWAIT, so the queue
+ * worker does at once what the page cache allows?  Not a write the file
+ * makes synchronous (O_SYNC, O_DSYNC): it would wait for the disk.
  */
-static bool xloop_stack_room(void)
+static bool xloop_try_nowait(struct xloop_device *lo, struct xloop_cmd *cmd)
 {
-	unsigned long here = (unsigned long)&here;
+	struct file *file = lo->backing;
 
-	if (!object_is_on_stack(&here))
+	if (!(file->f_mode & FMODE_NOWAIT))
 		return false;
-	return here - (unsigned long)task_stack_page(current) >
-	       XLOOP_INLINE_STACK;
+	if (req_op(blk_mq_rq_from_pdu(cmd)) == REQ_OP_READ)
+		return true;
+	return xloop_file_nowait_buffered_write(file) &&
+	       !(xloop_iocb_flags(lo) & (IOCB_DSYNC | IOCB_SYNC));
 }
 
 /*
- * May this read/write run right here, in the submitter's context?  Not in
- * reclaim, not without stack to spare, not for a task being killed, and not
- * for a write that a file-size limit of the caller could cut short.
+ * A cgroup's queue: its reads and writes in turn, until no more come, each
+ * batch under one plug.  Task context (a worker of the device), on behalf of
+ * the queue's cgroup (every request on it has that blkcg).
  */
-static bool xloop_caller_ok(struct request *rq)
+static void xloop_queue_workfn(struct work_struct *work)
 {
-	if ((current->flags & PF_MEMALLOC) || !xloop_stack_room())
-		return false;
-	if (fatal_signal_pending(current))
-		return false;
-	return req_op(rq) == REQ_OP_READ || rlimit(RLIMIT_FSIZE) == RLIM_INFINITY;
-}
-
-/* May this read/write be tried with IOCB_NOWAIT? */
-static bool xloop_nowait_ok(struct xloop_device *lo, struct request *rq)
-{
-	if (!(lo->backing->f_mode & FMODE_NOWAIT))
-		return false;
-	return req_op(rq) == REQ_OP_READ || !READ_ONCE(lo->nowait_write_fails);
-}
-
-/*
- * The submitter's context, set up for backing-file I/O while one call of
- * ->queue_rq() or ->queue_rqs() runs reads and writes in it.
- */
-struct xloop_caller {
-	bool entered;
-	bool plugged;
-	struct bio_list *outer_bios;
-	struct blk_plug *outer_plug;
-	struct blk_plug plug;
-	struct xloop_io_ctx ctx;
-};
-
-static void xloop_caller_enter(struct xloop_caller *c)
-{
-	if (c->entered)
-		return;
-	c->entered = true;
-	/*
-	 * When a bio is being submitted further up, the bios the backing file
-	 * system submits would be queued behind it until we return, and
-	 * anything that waits for one (a metadata read) would wait forever:
-	 * submit them at once instead, nested, as a stacking driver's worker
-	 * would.  xloop_stack_room() has made sure that fits.
-	 *
-	 * We are usually called while the caller's plug is being flushed:
-	 * keep the backing file's bios out of the list being flushed
-	 * (xloop_caller_plug() says where they go).
-	 *
-	 * The rest as in a worker (xloop_io_enter()).
-	 */
-	c->outer_bios = current->bio_list;
-	c->outer_plug = current->plug;
-	xloop_plug_forget_time();
-	current->bio_list = NULL;
-	current->plug = NULL;
-	xloop_io_enter(&c->ctx);
-}
-
-/*
- * Before an attempt in the submitter's context: @nowait attempts, which do
- * not sleep, collect their backing I/O in our plug, sent as one batch when
- * the call ends.  One that may sleep runs unplugged: a plug flushed by
- * schedule() hands its requests to kblockd (another context switch before
- * the read it waits for even starts), while without one the backing file
- * system's own plug sends them before it waits.
- */
-static void xloop_caller_plug(struct xloop_caller *c, bool nowait)
-{
-	xloop_caller_enter(c);
-	if (nowait && !c->plugged)
-		blk_start_plug(&c->plug);
-	else if (!nowait && c->plugged)
-		blk_finish_plug(&c->plug);
-	c->plugged = nowait;
-}
-
-static void xloop_caller_leave(struct xloop_caller *c)
-{
-	if (!c->entered)
-		return;
-	xloop_io_leave(&c->ctx);
-	if (c->plugged)
-		blk_finish_plug(&c->plug);
-	current->plug = c->outer_plug;
-	current->bio_list = c->outer_bios;
-}
-
-/* Has the device had more than one request in flight in the last second? */
-static bool xloop_depth_seen(struct xloop_device *lo)
-{
-	return time_before(jiffies, READ_ONCE(lo->depth_seen) + HZ);
-}
-
-/* Queue @cmd for the dispatch worker. */
-static void xloop_dispatch(struct xloop_device *lo, struct xloop_cmd *cmd)
-{
-	if (llist_add(&cmd->node, &lo->pending))
-		queue_work(lo->wq, &lo->dispatch_work);
-}
-
-/* Run @cmd right here, in the submitter's context, as @cmd->nowait says. */
-static void xloop_run_here(struct xloop_device *lo, struct xloop_cmd *cmd,
-			   struct xloop_caller *c)
-{
-	xloop_caller_plug(c, cmd->nowait);
-	cmd->in_caller = true;
-	xloop_rw(lo, cmd);
-}
-
-/*
- * Submit the reads and writes collected on @lo->pending, each batch under
- * one plug, until no more come.  Reads with IOCB_NOWAIT: one that would wait
- * (for a writer's lock, for cached pages to be written back) goes to a worker
- * of its own instead of holding up the batch.  Writes without: what a direct
- * write waits for is mostly the file's timestamp update, due at every clock
- * tick, which costs less done right here than a hand-off to another worker.
- */
-static void xloop_dispatch_workfn(struct work_struct *work)
-{
-	struct xloop_device *lo = container_of(work, struct xloop_device,
-					       dispatch_work);
+	struct xloop_queue *q = container_of(work, struct xloop_queue, work);
+	struct xloop_device *lo = q->lo;
 	struct llist_node *list;
 	struct xloop_cmd *cmd, *next;
 	struct xloop_io_ctx ctx;
 	struct blk_plug plug;
 
-	xloop_io_enter(&ctx);
-	while ((list = llist_del_all(&lo->pending))) {
+	xloop_blkcg_associate(q->blkcg);
+	while ((list = llist_del_all(&q->cmds))) {
 		blk_start_plug(&plug);
-		/* _safe: a request may end, and come back, once submitted. */
+		/* _safe: a request may end, and come back, once started. */
 		llist_for_each_entry_safe(cmd, next, llist_reverse_order(list),
 					  node) {
-			bool shared = cmd->shared;
+			struct cgroup_subsys_state *memcg = cmd->memcg;
 
-			cmd->nowait = req_op(blk_mq_rq_from_pdu(cmd)) ==
-				      REQ_OP_READ;
-			cmd->in_caller = false;
+			cmd->nowait = !lo->use_dio;
+			xloop_io_enter(&ctx, memcg);
 			xloop_rw(lo, cmd);
-			if (shared)
-				atomic_dec(&lo->shared_reads);
+			xloop_io_leave(&ctx, memcg);
 		}
 		blk_finish_plug(&plug);
 	}
-	xloop_io_leave(&ctx);
+	xloop_blkcg_associate(NULL);
+}
+
+static struct xloop_queue *xloop_queue_alloc(struct xloop_device *lo,
+					     struct cgroup_subsys_state *blkcg,
+					     gfp_t gfp)
+{
+	struct xloop_queue *q = kzalloc(sizeof(*q), gfp);
+
+	if (!q)
+		return NULL;
+	q->lo = lo;
+	q->blkcg = blkcg;
+	if (blkcg)
+		css_get(blkcg);
+	init_llist_head(&q->cmds);
+	INIT_WORK(&q->work, xloop_queue_workfn);
+	RB_CLEAR_NODE(&q->node);
+	return q;
+}
+
+/* @q is off the tree: wait for its work to finish, then free it.  May sleep. */
+static void xloop_queue_free(struct xloop_queue *q)
+{
+	flush_work(&q->work);
+	if (q->blkcg)
+		css_put(q->blkcg);
+	kfree(q);
 }
 
 /*
- * Write the buffered writes collected on @lo->writes, in turn, until no more
- * come.  Blocking: the file system takes no IOCB_NOWAIT writes, and lets one
- * writer at a time in anyway.  One task taking them in turn keeps the
- * submitter free to queue the next while this one copies (a pipeline over
- * two CPUs, as loop.ko's worker makes), where a work item per request would
- * only queue on the file's lock.  Written in the submitter's context, 1 MiB
- * writes sent 16 deep went one at a time (0.80-0.95x loop.ko on 6.12; this
- * way 0.98-1.12x).
+ * The queue for @blkcg's requests on @lo, made on first use; the root queue
+ * for none, or when there is no memory for a new one (loop.ko: the same).
+ * Called from ->queue_rq() (may not sleep) with @lo->queues_lock held.
  */
-static void xloop_write_workfn(struct work_struct *work)
+static struct xloop_queue *xloop_queue_of(struct xloop_device *lo,
+					  struct cgroup_subsys_state *blkcg)
 {
-	struct xloop_device *lo = container_of(work, struct xloop_device,
-					       write_work);
-	struct llist_node *list;
-	struct xloop_cmd *cmd, *next;
-	struct xloop_io_ctx ctx;
+	struct rb_node **link = &lo->queues.rb_node, *parent = NULL;
+	struct xloop_queue *q;
 
-	xloop_io_enter(&ctx);
-	while ((list = llist_del_all(&lo->writes))) {
-		/* _safe: a request may end, and come back, once written. */
-		llist_for_each_entry_safe(cmd, next, llist_reverse_order(list),
-					  node) {
-			cmd->nowait = false;
-			cmd->in_caller = false;
-			xloop_rw(lo, cmd);
+	if (!blkcg)
+		return lo->root_queue;
+	while (*link) {
+		parent = *link;
+		q = rb_entry(parent, struct xloop_queue, node);
+		if (q->blkcg == blkcg)
+			return q;
+		link = (unsigned long)blkcg < (unsigned long)q->blkcg ?
+		       &parent->rb_left : &parent->rb_right;
+	}
+	q = xloop_queue_alloc(lo, blkcg, GFP_NOWAIT | __GFP_NOWARN);
+	if (!q)
+		return NULL;
+	rb_link_node(&q->node, parent, link);
+	rb_insert_color(&q->node, &lo->queues);
+	if (!delayed_work_pending(&lo->reap_work))
+		schedule_delayed_work(&lo->reap_work, XLOOP_QUEUE_IDLE);
+	return q;
+}
+
+/* Put a read or write on its cgroup's queue.  ->queue_rq()'s context. */
+static void xloop_queue_rw(struct xloop_device *lo, struct xloop_cmd *cmd)
+{
+	struct xloop_queue *q;
+	unsigned long flags;
+
+	spin_lock_irqsave(&lo->queues_lock, flags);
+	q = xloop_queue_of(lo, cmd->blkcg);
+	if (!q) {
+		/* As the root cgroup's, then. */
+		q = lo->root_queue;
+		cmd->blkcg = NULL;
+		if (cmd->memcg)
+			css_put(cmd->memcg);
+		cmd->memcg = NULL;
+	}
+	q->last_used = jiffies;
+	if (llist_add(&cmd->node, &q->cmds))
+		queue_work(lo->wq, &q->work);
+	spin_unlock_irqrestore(&lo->queues_lock, flags);
+}
+
+/*
+ * Free the cgroups' queues that had no request for XLOOP_QUEUE_IDLE, and
+ * look again later while some remain.  Task context (the system workqueue).
+ */
+static void xloop_reap_workfn(struct work_struct *work)
+{
+	struct xloop_device *lo = container_of(to_delayed_work(work),
+					       struct xloop_device, reap_work);
+	struct xloop_queue *q, *n;
+	struct rb_node *node, *next;
+	LIST_HEAD(idle);
+
+	spin_lock_irq(&lo->queues_lock);
+	/* In order, the next taken first: erasing may rebalance the tree. */
+	for (node = rb_first(&lo->queues); node; node = next) {
+		next = rb_next(node);
+		q = rb_entry(node, struct xloop_queue, node);
+		if (llist_empty(&q->cmds) &&
+		    time_after(jiffies, q->last_used + XLOOP_QUEUE_IDLE)) {
+			rb_erase(node, &lo->queues);
+			list_add(&q->idle, &idle);
 		}
 	}
-	xloop_io_leave(&ctx);
+	if (!RB_EMPTY_ROOT(&lo->queues))
+		schedule_delayed_work(&lo->reap_work, XLOOP_QUEUE_IDLE);
+	spin_unlock_irq(&lo->queues_lock);
+	list_for_each_entry_safe(q, n, &idle, idle)
+		xloop_queue_free(q);
 }
 
-/* Queue @cmd, a buffered write, for the writer work item. */
-static void xloop_queue_write(struct xloop_device *lo, struct xloop_cmd *cmd)
+/* Start one request.  Not in task context necessarily; must not sleep. */
+static blk_status_t xloop_queue_rq(struct blk_mq_hw_ctx *hctx,
+				   const struct blk_mq_queue_data *bd)
 {
-	if (llist_add(&cmd->node, &lo->writes))
-		queue_work(lo->wq, &lo->write_work);
-}
-
-/*
- * Is this lone request of a submitter that has not had two in flight in the
- * last second the one in XLOOP_PROBE that must not block?  Run here, it would
- * hold an asynchronous submitter (aio, io_uring, a file system's readahead)
- * to one request at a time, even one served from the page cache: only a
- * request that returns at once lets it show it has more.
- */
-static bool xloop_probe_due(struct xloop_device *lo)
-{
-	unsigned long now = jiffies;
-
-	/* Unlocked: a lost update only moves the next probe. */
-	if (data_race(++lo->probe) < XLOOP_PROBE ||
-	    now - READ_ONCE(lo->probe_at) <
-	    msecs_to_jiffies(XLOOP_PROBE_GAP_MS))
-		return false;
-	WRITE_ONCE(lo->probe, 0);
-	WRITE_ONCE(lo->probe_at, now);
-	return true;
-}
-
-/*
- * Start a lone buffered read or write of a submitter that has not had two
- * requests in flight in the last second: it runs right here and may block
- * (the submitter is most likely synchronous, and would only wait for a
- * worker), but for the probe (xloop_probe_due()), which goes to the worker
- * that takes such requests at depth: the dispatch worker for a read, the
- * writer for a write.
- */
-static void xloop_issue_lone_buffered(struct xloop_device *lo,
-				      struct xloop_cmd *cmd, bool read,
-				      struct xloop_caller *c)
-{
-	if (!xloop_probe_due(lo))
-		xloop_run_here(lo, cmd, c);
-	else if (read)
-		xloop_dispatch(lo, cmd);
-	else
-		xloop_queue_write(lo, cmd);
-}
-
-/*
- * Start a buffered read at depth from a file that takes IOCB_NOWAIT reads
- * (@big: beyond XLOOP_INLINE_BYTES).  A big read goes to the dispatch worker
- * if it holds fewer than XLOOP_SHARED_READS, so two CPUs copy from the page
- * cache; the rest run here with IOCB_NOWAIT (a big one also IOCB_NOIO, see
- * XLOOP_INLINE_BYTES): what is cached is copied at once, a miss is finished
- * by a worker.  The dispatch worker reads with IOCB_NOWAIT as well.
- */
-static void xloop_issue_buffered_read(struct xloop_device *lo,
-				      struct xloop_cmd *cmd, bool big,
-				      struct xloop_caller *c)
-{
-	if (big && atomic_add_unless(&lo->shared_reads, 1, XLOOP_SHARED_READS)) {
-		cmd->shared = true;
-		cmd->noio = true;
-		xloop_dispatch(lo, cmd);
-		return;
-	}
-	cmd->nowait = true;
-	cmd->noio = big;
-	xloop_run_here(lo, cmd, c);
-}
-
-/*
- * Start a buffered write at depth (@nowait: the file may take it with
- * IOCB_NOWAIT): tried here with IOCB_NOWAIT, or, when the file takes no such
- * writes, queued for the writer work item.
- */
-static void xloop_issue_buffered_write(struct xloop_device *lo,
-				       struct xloop_cmd *cmd, bool nowait,
-				       struct xloop_caller *c)
-{
-	if (!nowait) {
-		xloop_queue_write(lo, cmd);
-		return;
-	}
-	cmd->nowait = true;
-	xloop_run_here(lo, cmd, c);
-}
-
-/*
- * Start a read or write.  @alone: it is the device's only request, so it
- * runs right here and may block (the submitter would only wait for it in
- * another task); buffered I/O as xloop_issue_lone_buffered() says.  At
- * depth:
- *   - direct I/O goes to the dispatch work item, which submits it (reads
- *     with IOCB_NOWAIT): issuing async direct I/O is CPU work, and the worker
- *     does it on another CPU while the submitter prepares the next
- *     requests (a pipeline, as loop.ko's worker makes);
- *   - buffered I/O runs here with IOCB_NOWAIT, but for big reads and writes
- *     that would block on the file (xloop_issue_buffered_read() and
- *     xloop_issue_buffered_write()); what would block goes to a worker of
- *     its own, so requests wait for the disk in parallel.
- */
-static void xloop_issue_rw(struct xloop_device *lo, struct xloop_cmd *cmd,
-			   bool alone, struct xloop_caller *c)
-{
-	struct request *rq = blk_mq_rq_from_pdu(cmd);
-	bool nowait = xloop_nowait_ok(lo, rq);
-	bool big = blk_rq_bytes(rq) > XLOOP_INLINE_BYTES;
-	bool read = req_op(rq) == REQ_OP_READ;
-	/* Buffered, and not a read from a file that takes no NOWAIT reads. */
-	bool buffered = !lo->use_dio && (!read || nowait);
-
-	if (!alone && lo->use_dio && nowait) {
-		xloop_dispatch(lo, cmd);
-		return;
-	}
-	if (!xloop_caller_ok(rq)) {
-		queue_work(lo->wq, &cmd->work);
-		return;
-	}
-	if (buffered && alone && !xloop_depth_seen(lo)) {
-		xloop_issue_lone_buffered(lo, cmd, read, c);
-		return;
-	}
-	if (buffered && read) {
-		xloop_issue_buffered_read(lo, cmd, big, c);
-		return;
-	}
-	if (buffered) {
-		xloop_issue_buffered_write(lo, cmd, nowait, c);
-		return;
-	}
-	/* Direct I/O, or a read from a file that takes no IOCB_NOWAIT reads. */
-	if (alone)
-		xloop_run_here(lo, cmd, c);
-	else
-		queue_work(lo->wq, &cmd->work);
-}
-
-/* Start one request; @last: no more follow in this call. */
-static blk_status_t xloop_queue_one(struct request *rq, bool last,
-				    struct xloop_caller *c)
-{
+	struct request *rq = bd->rq;
 	struct xloop_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	struct xloop_device *lo = rq->q->queuedata;
 	enum req_op op = req_op(rq);
-	unsigned long now;
-	int inflight;
 
 	blk_mq_start_request(rq);
 	/* Unlocked: state changes wait for a frozen queue, or fail I/O anyway. */
@@ -727,45 +574,15 @@ static blk_status_t xloop_queue_one(struct request *rq, bool last,
 	cmd->iter_bvec = NULL;
 	cmd->done = 0;
 	cmd->nowait = false;
-	cmd->noio = false;
-	cmd->in_caller = false;
-	cmd->shared = false;
-	inflight = atomic_inc_return(&lo->inflight);
-	now = jiffies;
-	/* Written once a tick at most: the line is shared by every submitter. */
-	if (inflight > 1 && READ_ONCE(lo->depth_seen) != now)
-		WRITE_ONCE(lo->depth_seen, now);
-	if (op == REQ_OP_READ || op == REQ_OP_WRITE)
-		xloop_issue_rw(lo, cmd, inflight == 1 && last, c);
+	cmd->write_started = false;
+	cmd->blkcg = xloop_rq_blkcg(rq);
+	cmd->memcg = xloop_memcg_get(cmd->blkcg);
+	if ((op == REQ_OP_READ || op == REQ_OP_WRITE) &&
+	    (lo->use_dio || xloop_try_nowait(lo, cmd)))
+		xloop_queue_rw(lo, cmd);
 	else
 		queue_work(lo->wq, &cmd->work);
 	return BLK_STS_OK;
-}
-
-static blk_status_t xloop_queue_rq(struct blk_mq_hw_ctx *hctx,
-				   const struct blk_mq_queue_data *bd)
-{
-	struct xloop_caller c = { };
-	blk_status_t status = xloop_queue_one(bd->rq, bd->last, &c);
-
-	xloop_caller_leave(&c);
-	return status;
-}
-
-/* A plug's worth of requests: their backing I/O goes out as one batch. */
-static void xloop_queue_rqs(xloop_rq_list *rqlist)
-{
-	struct xloop_caller c = { };
-	struct request *rq;
-	blk_status_t status;
-
-	/* Popped before it starts: a started request may end and be reused. */
-	while ((rq = xloop_rq_list_pop(rqlist))) {
-		status = xloop_queue_one(rq, xloop_rq_list_empty(rqlist), &c);
-		if (status != BLK_STS_OK)
-			blk_mq_end_request(rq, status);
-	}
-	xloop_caller_leave(&c);
 }
 
 static int xloop_init_request(struct blk_mq_tag_set *set, struct request *rq,
@@ -773,23 +590,20 @@ static int xloop_init_request(struct blk_mq_tag_set *set, struct request *rq,
 {
 	struct xloop_cmd *cmd = blk_mq_rq_to_pdu(rq);
 
-	INIT_WORK(&cmd->work, xloop_workfn);
+	INIT_WORK(&cmd->work, xloop_cmd_workfn);
 	return 0;
 }
 
 const struct blk_mq_ops xloop_mq_ops = {
 	.queue_rq = xloop_queue_rq,
-	.queue_rqs = xloop_queue_rqs,
+	.complete = xloop_complete_rq,
 	.init_request = xloop_init_request,
 };
 
 /*
- * The device's workqueue, made at its first bind and kept until it goes.
- * Not WQ_HIGHPRI, as loop.ko's is not: with it, direct 4 KiB random writes
- * at queue depth 16 on 6.1 ran at 0.86-0.90x loop.ko, without it at
- * 1.00-1.11x (side by side in each of three boots).  Likely cause: a nice
- * -20 dispatch worker preempts the submitter at each request queued to it,
- * so it takes one request per wakeup instead of a batch under one plug.
+ * The device's workqueue and root queue, made at its first bind and kept
+ * until it goes.  Not WQ_HIGHPRI, as loop.ko's is not.  Called under
+ * lo->mutex.
  */
 int xloop_io_setup(struct xloop_device *lo)
 {
@@ -797,19 +611,49 @@ int xloop_io_setup(struct xloop_device *lo)
 
 	if (lo->wq)
 		return 0;
-	lo->depth_seen = jiffies - 2 * HZ;
-	init_llist_head(&lo->pending);
-	INIT_WORK(&lo->dispatch_work, xloop_dispatch_workfn);
-	init_llist_head(&lo->writes);
-	INIT_WORK(&lo->write_work, xloop_write_workfn);
+	lo->queues = RB_ROOT;
+	spin_lock_init(&lo->queues_lock);
+	INIT_DELAYED_WORK(&lo->reap_work, xloop_reap_workfn);
+	lo->root_queue = xloop_queue_alloc(lo, NULL, GFP_KERNEL);
+	if (!lo->root_queue)
+		return -ENOMEM;
 	lo->wq = alloc_workqueue("xloop%d", WQ_UNBOUND | WQ_MEM_RECLAIM |
 				 WQ_FREEZABLE, active, lo->number);
-	return lo->wq ? 0 : -ENOMEM;
+	if (!lo->wq) {
+		kfree(lo->root_queue);
+		lo->root_queue = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * The device is being unbound, its queue frozen: free the cgroups' queues
+ * (they hold their cgroups).  Task context.
+ */
+void xloop_io_unbind(struct xloop_device *lo)
+{
+	struct xloop_queue *q, *n;
+	struct rb_root queues;
+
+	if (!lo->wq)
+		return;
+	cancel_delayed_work_sync(&lo->reap_work);
+	spin_lock_irq(&lo->queues_lock);
+	queues = lo->queues;
+	lo->queues = RB_ROOT;
+	spin_unlock_irq(&lo->queues_lock);
+	rbtree_postorder_for_each_entry_safe(q, n, &queues, node)
+		xloop_queue_free(q);
 }
 
 void xloop_io_cleanup(struct xloop_device *lo)
 {
-	if (lo->wq)
-		destroy_workqueue(lo->wq);
+	if (!lo->wq)
+		return;
+	xloop_io_unbind(lo);
+	destroy_workqueue(lo->wq);
 	lo->wq = NULL;
+	kfree(lo->root_queue);
+	lo->root_queue = NULL;
 }

@@ -19,10 +19,14 @@
 #define XLOOP_DEFAULT_MAX_LOOP	8	/* Debian's CONFIG_BLK_DEV_LOOP_MIN_COUNT */
 #define XLOOP_DEFAULT_QUEUE_DEPTH 128
 
-bool xloop_drop_in;
-module_param_named(drop_in, xloop_drop_in, bool, 0444);
-MODULE_PARM_DESC(drop_in,
-		 "Take loop.ko's place: loopN on block major 7, /dev/loop-control on misc minor 237");
+/*
+ * The drop-in build (dropin/, a module named loop) takes loop.ko's place:
+ * loopN on block major 7, /dev/loop-control on misc minor 237.
+ */
+#ifndef XLOOP_DROP_IN_BUILD
+#define XLOOP_DROP_IN_BUILD false
+#endif
+bool xloop_drop_in = XLOOP_DROP_IN_BUILD;
 
 /* As in loop: max_loop devices at load; a hard limit only when given. */
 static int max_loop = XLOOP_DEFAULT_MAX_LOOP;
@@ -185,9 +189,9 @@ int xloop_add(int index)
 	lo->tag_set.queue_depth = hw_queue_depth;
 	lo->tag_set.numa_node = NUMA_NO_NODE;
 	lo->tag_set.cmd_size = sizeof(struct xloop_cmd);
-	/* BLOCKING: queue_rq may call into the backing file system. */
+	/* ->queue_rq() only hands requests to workers: it never blocks. */
 	lo->tag_set.flags = BLK_MQ_F_SHOULD_MERGE | BLK_MQ_F_STACKING |
-			    BLK_MQ_F_NO_SCHED_BY_DEFAULT | BLK_MQ_F_BLOCKING;
+			    BLK_MQ_F_NO_SCHED_BY_DEFAULT;
 	lo->tag_set.driver_data = lo;
 	err = blk_mq_alloc_tag_set(&lo->tag_set);
 	if (err)
@@ -337,7 +341,7 @@ static int __init xloop_init(void)
 				xloop_probe);
 	if (err < 0) {
 		if (xloop_drop_in)
-			pr_err("xloop: drop_in=1: block major %d is taken (is loop.ko loaded? unload it first)\n",
+			pr_err("xloop: drop-in: block major %d is taken (is a loop driver built in?)\n",
 			       XLOOP_DROP_IN_MAJOR);
 		else
 			pr_err("xloop: cannot register a block major: %d\n", err);

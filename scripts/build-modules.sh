@@ -24,13 +24,15 @@ for release in "${releases[@]}"; do
 		exit 1
 	fi
 	tree=$build/kbuild/$release
-	mkdir -p "$tree/kmod" "$build/modules/$release"
+	mkdir -p "$tree/kmod/dropin" "$build/modules/$release/dropin"
 	ln -sfn "$top/Kbuild" "$tree/Kbuild"
 	ln -sfn "$top/include" "$tree/include"
 	# Refresh the per-file links: new sources appear, removed ones go.
-	find "$tree/kmod" -maxdepth 1 -type l -delete
-	for f in "$top"/kmod/*; do
-		[ -f "$f" ] && ln -sfn "$f" "$tree/kmod/$(basename "$f")"
+	for d in kmod kmod/dropin; do
+		find "$tree/$d" -maxdepth 1 -type l -delete
+		for f in "$top/$d"/*; do
+			[ -f "$f" ] && ln -sfn "$f" "$tree/$d/$(basename "$f")"
+		done
 	done
 	echo "build-modules: $release"
 	log=$tree/build.log
@@ -45,4 +47,6 @@ for release in "${releases[@]}"; do
 		exit 1
 	fi
 	cp "$tree"/kmod/*.ko "$build/modules/$release/"
+	# The drop-in (a module named loop) apart: not loaded with the others.
+	cp "$tree"/kmod/dropin/loop.ko "$build/modules/$release/dropin/"
 done

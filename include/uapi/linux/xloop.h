@@ -17,17 +17,21 @@
 #define XLOOP_DISK_PREFIX	"xloop"		/* /dev/xloopN, partitions /dev/xloopNpM */
 #define XLOOP_CONTROL_NAME	"xloop-control"	/* /dev/xloop-control */
 
-/* Drop-in mode (module parameter drop_in=1): loop.ko's names and numbers. */
+/*
+ * Drop-in mode (the drop-in build, a module named "loop"): loop.ko's names
+ * and numbers.
+ */
 #define XLOOP_DROP_IN_DISK_PREFIX	"loop"
 #define XLOOP_DROP_IN_CONTROL_NAME	"loop-control"
 #define XLOOP_DROP_IN_MAJOR		7	/* LOOP_MAJOR */
 #define XLOOP_DROP_IN_CONTROL_MINOR	237	/* LOOP_CTRL_MINOR */
 
 /*
- * Which driver owns a device: /sys/module/xloop/parameters/drop_in reads "Y"
- * while xloop runs in drop-in mode, in which case /dev/loopN are xloop's.
+ * Which driver owns a device: /sys/module/loop/parameters/drop_in exists and
+ * reads "Y" when the loop module is xloop's drop-in, in which case /dev/loopN
+ * are xloop's (the stock loop.ko has no such parameter).
  */
-#define XLOOP_SYSFS_DROP_IN	"/sys/module/xloop/parameters/drop_in"
+#define XLOOP_SYSFS_DROP_IN	"/sys/module/loop/parameters/drop_in"
 
 /* The per-disk sysfs group, with loop.ko's attribute names and formats. */
 #define XLOOP_SYSFS_GROUP	"loop"
