@@ -11,9 +11,13 @@
  *   xloop_probe cycles CONTROL PREFIX DIR COUNT [STEPS]
  *                                            every lifecycle and error path
  *                                            COUNT times (leak check)
- *   xloop_probe attach CONTROL PREFIX FILE [ro|partscan|dio|autoclear|append|on=DEVICE]...
+ *   xloop_probe attach CONTROL PREFIX FILE [ro|partscan|dio|autoclear|append|sync|on=DEVICE]...
+ *                                            (append, sync: the backing file is
+ *                                            opened O_APPEND, O_SYNC)
  *   xloop_probe detach DEVICE
  *   xloop_probe changefd DEVICE FILE         LOOP_CHANGE_FD, prints the result
+ *                                            (FILE "fd:N": the inherited
+ *                                            descriptor N, not a path)
  *   xloop_probe setfd DEVICE FILE [rw]       LOOP_SET_FD, prints the result and
  *                                            detaches again if it succeeded
  *   xloop_probe ctl CONTROL add|remove N     LOOP_CTL_ADD/REMOVE, prints the result
@@ -1021,7 +1025,7 @@ static void cycles(int count, const char *steps)
 static int attach(const char *file, char **opts)
 {
 	uint32_t flags = 0;
-	int ro = 0, append = 0, fd, dev, n;
+	int ro = 0, append = 0, sync = 0, fd, dev, n;
 	const char *on = NULL;
 
 	for (; *opts; opts++) {
@@ -1036,6 +1040,8 @@ static int attach(const char *file, char **opts)
 			flags |= LO_FLAGS_AUTOCLEAR;
 		} else if (!strcmp(*opts, "append")) {
 			append = O_APPEND;
+		} else if (!strcmp(*opts, "sync")) {
+			sync = O_SYNC;
 		} else if (!strncmp(*opts, "on=", 3)) {
 			on = *opts + 3;
 		} else {
@@ -1043,7 +1049,7 @@ static int attach(const char *file, char **opts)
 			return 2;
 		}
 	}
-	fd = open(file, (ro ? O_RDONLY : O_RDWR) | append);
+	fd = open(file, (ro ? O_RDONLY : O_RDWR) | append | sync);
 	if (fd < 0)
 		die(file);
 	if (on) {
@@ -1126,7 +1132,8 @@ int main(int argc, char **argv)
 		return ctl_op(argv[2], argv[3], atoi(argv[4]));
 	if (argc == 4 && !strcmp(argv[1], "changefd")) {
 		int fd = open(argv[2], O_RDONLY);
-		int file = open(argv[3], O_RDONLY);
+		int file = strncmp(argv[3], "fd:", 3) ? open(argv[3], O_RDONLY) :
+							  atoi(argv[3] + 3);
 
 		if (fd < 0 || file < 0)
 			die("open");
