@@ -6,6 +6,8 @@
 # default load again.
 
 XL_KO=$XT_MODDIR/xloop.ko
+# The drop-in build: the same driver as a module named loop.
+XL_DROPIN_KO=$XT_MODDIR/dropin/loop.ko
 export XL_PROBE=$XT_BUILD/xloop_probe XL_PROBE32=$XT_BUILD/xloop_probe32
 
 # Knobs for longer runs (XLOOP_FUZZ_SECONDS=600, XLOOP_LEAK_ROUNDS=200, ...):
@@ -29,13 +31,22 @@ xl_reload() {
 	insmod "$XL_KO" "$@" || fail "insmod xloop $*"
 }
 
+# xl_dropin_load [PARAM=VALUE]...: the drop-in loop.ko in xloop.ko's place
+# (and the stock loop.ko's, which goes first).
+xl_dropin_load() {
+	xl_unload
+	if grep -q '^loop ' /proc/modules; then rmmod loop; fi
+	insmod "$XL_DROPIN_KO" "$@" || fail "insmod the drop-in loop.ko $*"
+}
+
 # xl_fresh: xloop.ko reloaded with default parameters (fresh devices).
 xl_fresh() {
 	xl_unload
 	insmod "$XL_KO" || fail "insmod xloop"
 }
 
-# xl_restore: back to the harness's default load; no stock loop left loaded.
+# xl_restore: back to the harness's default load; no loop module (stock or
+# drop-in) left loaded.
 # After a failure it first detaches whatever the case left bound.
 xl_restore() {
 	local d

@@ -133,12 +133,12 @@ lc_xloop_runs() {
 	no_device_bound loop
 }
 
-# lc_dropin_load / lc_native_load: xloop.ko in the wanted mode, no loop.ko.
+# lc_dropin_load / lc_native_load: xloop in the wanted mode, no stock loop.ko.
 lc_dropin_load() {
-	if grep -q '^loop ' /proc/modules; then rmmod loop; fi
-	xl_reload drop_in=1
+	xl_dropin_load
 }
 lc_native_load() {
+	if grep -q '^loop ' /proc/modules; then rmmod loop; fi
 	xl_reload
 }
 
