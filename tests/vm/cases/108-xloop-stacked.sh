@@ -5,7 +5,7 @@
 # device's I/O, which must still find a worker of its own: with the upper
 # devices reading at full queue depth (4 x 128 requests) the run completes
 # and nothing hangs.  The lower device sits on a real disk and the file
-# system is minix (no IOCB_NOWAIT), so no request is served inline.
+# system is minix (no IOCB_NOWAIT): every read waits in a worker.
 # xt-disk: 128
 # xt-timeout: 240
 . "$XT_LIB"

@@ -9,17 +9,12 @@
 # in flight measures CPU speed (buffered: 1.99 on one CI machine, 2.4-4.4
 # here).  With it, 16 reads sent at once wait side by side whatever the CPU:
 # buffered 5.8-9.9, direct 11.7-15.0 (here and in CI), on both kernels.
-# A read that waits for the disk in the submitter's context holds an
-# asynchronous submitter (aio, io_uring, readahead) to one request: the disk
-# then averaged 1.00 requests in flight here, as it does behind loop.ko's
-# buffered reads (one worker).
+# Behind loop.ko's buffered reads (one worker per cgroup, reading in turn)
+# the disk averages 1.00 requests in flight.
 # Reads the page cache serves are no exception: 1 MiB reads kept 16 deep are
-# in flight on the device together too (copied by two CPUs), from the
-# device's own counters.  Copied one at a time in the submitter's context,
-# each returning before the next is sent, they averaged 1.00 here.
+# in flight on the device together too, from the device's own counters.
 # Nor are buffered writes to a file system that takes no IOCB_NOWAIT writes
 # (ext4): 1 MiB writes sent 16 deep are in flight on the device together.
-# Written in the submitter's context, they averaged 1.00 here too.
 # xt-disk: 192
 # xt-timeout: 240
 . "$XT_LIB"
