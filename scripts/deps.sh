@@ -23,6 +23,8 @@ packages=(
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	# test VM and the tools the guest runs from the host's root
 	qemu-system-x86 qemu-system-data busybox-static cpio util-linux fio dmsetup
+	# backing and upper file systems users keep images on, partitioning, load
+	e2fsprogs xfsprogs btrfs-progs fdisk stress-ng
 )
 
 missing=()
