@@ -9,8 +9,13 @@
 #   make bench             benchmarks (not tests)
 #   make fuzz              the Minix libFuzzer target for FUZZ_SECONDS (default 600)
 #   make vm-test CASES="attach detach" KVER=R   chosen VM cases, chosen kernel
+#   make debug-kernel      build and install a KASAN + lockdep 6.12 kernel
+#                          (cached outside build/); KVER=debug targets it
 #   make lint              checkpatch, sparse and clang-format
 #   make modules_install   install the modules into /lib/modules/R/extra/ and depmod
+#   make install-drop-in   install the drop-in (a module named loop) into
+#                          /lib/modules/R/updates/, where modprobe prefers it
+#                          to the stock loop.ko; uninstall-drop-in removes it
 #   make install           modules_install plus the tool into /usr/local/sbin
 #
 # Target kernels are the installed ones with headers (scripts/kernels.sh), never
@@ -18,14 +23,17 @@
 
 BUILD ?= build
 KVER ?=
-KVERS = $(if $(KVER),$(KVER),$(shell scripts/kernels.sh))
+# scripts/kernels.sh reads KVER (a release, or "debug"), exported to it.
+export KVER
+KVERS = $(shell scripts/kernels.sh)
 CMAKE_GENERATOR ?= $(if $(shell command -v ninja),Ninja,Unix Makefiles)
 PREFIX ?= /usr/local
 
 export BUILD
 
-.PHONY: all deps userspace modules modules_install install check unit-test \
-	vm-test vm-selftest demo bench fuzz lint clean
+.PHONY: all deps userspace modules modules_install install install-drop-in \
+	uninstall-drop-in check unit-test \
+	vm-test vm-selftest demo bench fuzz lint clean debug-kernel
 
 all: userspace modules
 
@@ -46,6 +54,21 @@ modules_install: modules
 		echo "install modules for $$k"; \
 		install -D -m 0644 -t /lib/modules/$$k/extra $(BUILD)/modules/$$k/*.ko && \
 		depmod -a $$k || exit 1; \
+	done
+
+# depmod ranks updates/ above the kernel's own directory, so "modprobe loop",
+# /dev/loop-control and block-major-7 autoloading all reach the drop-in.
+install-drop-in: modules
+	@for k in $(KVERS); do \
+		echo "install the drop-in loop.ko for $$k"; \
+		install -D -m 0644 $(BUILD)/modules/$$k/dropin/loop.ko \
+			/lib/modules/$$k/updates/xloop/loop.ko && \
+		depmod -a $$k || exit 1; \
+	done
+
+uninstall-drop-in:
+	@for k in $(KVERS); do \
+		rm -f /lib/modules/$$k/updates/xloop/loop.ko && depmod -a $$k || exit 1; \
 	done
 
 install: userspace modules_install
@@ -75,6 +98,9 @@ fuzz: userspace
 
 lint:
 	scripts/lint.sh
+
+debug-kernel:
+	scripts/debug-kernel.sh
 
 clean:
 	rm -rf $(BUILD)
