@@ -7,8 +7,9 @@
 #
 # Environment: BUILD (default build), KVER (one kernel; default: every target),
 # XB_RUNTIME (seconds per fio run, default 3), XB_REPEAT (runs per cell, default 3),
-# XB_SIZE_MIB (backing file size, default 512), XB_ROWS (a regular expression:
-# only the rows whose "backing rw bs qd", e.g. "direct randread 4k 16", match),
+# XB_SIZE_MIB (backing file size, default 512), XB_BACKING (backing file
+# systems, default "ext4 tmpfs"), XB_ROWS (a regular expression: only the rows
+# whose "fs mode rw bs qd", e.g. "ext4 direct randread 4k 16", match),
 # XB_AB (a git revision, e.g. HEAD~1: xloop.ko built from it joins as a fourth
 # target, "xloop@B", to compare two versions of the driver in one boot).
 set -euo pipefail
@@ -17,7 +18,9 @@ top=$(cd "$here/../.." && pwd)
 build=${BUILD:-build}
 case $build in /*) ;; *) build=$top/$build ;; esac
 kernels=()
-if [ -n "${KVER:-}" ]; then kernels=(-k "$KVER"); fi
+if [ -n "${KVER:-}" ]; then
+	for k in $("$top/scripts/kernels.sh"); do kernels+=(-k "$k"); done
+fi
 export XB_RUNTIME=${XB_RUNTIME:-3} XB_REPEAT=${XB_REPEAT:-3} XB_SIZE_MIB=${XB_SIZE_MIB:-512}
 # The guest case reads its parameters from the build directory.
 mkdir -p "$build/bench"
@@ -32,14 +35,15 @@ if [ -n "${XB_AB:-}" ]; then
 	mkdir -p "$ab/src"
 	git -C "$top" archive "$ab_rev" | tar -x -C "$ab/src"
 	ab_kernels=()
-	if [ -n "${KVER:-}" ]; then ab_kernels=("$KVER"); fi
+	if [ -n "${KVER:-}" ]; then mapfile -t ab_kernels < <("$top/scripts/kernels.sh"); fi
 	if ! BUILD=$ab/build "$ab/src/scripts/build-modules.sh" "${ab_kernels[@]}" >"$ab/build.log" 2>&1; then
 		tail -n 20 "$ab/build.log"
 		echo "bench: cannot build xloop.ko at $XB_AB ($ab/build.log)" >&2
 		exit 1
 	fi
 fi
-printf 'XB_RUNTIME=%s\nXB_REPEAT=%s\nXB_SIZE_MIB=%s\nXB_ROWS=%q\nXB_AB=%q\n' "$XB_RUNTIME" "$XB_REPEAT" "$XB_SIZE_MIB" "${XB_ROWS:-.}" "$ab_rev" >"$build/bench-params.env"
+printf 'XB_RUNTIME=%s\nXB_REPEAT=%s\nXB_SIZE_MIB=%s\nXB_ROWS=%q\nXB_BACKING=%q\nXB_AB=%q\n' \
+	"$XB_RUNTIME" "$XB_REPEAT" "$XB_SIZE_MIB" "${XB_ROWS:-.}" "${XB_BACKING:-ext4 tmpfs}" "$ab_rev" >"$build/bench-params.env"
 rc=0
 # One kernel at a time: a second guest would take CPU from the one measured.
 BUILD=$build XT_JOBS=1 XT_CASE_TIMEOUT=1800 "$top/tests/vm/run.sh" "${kernels[@]}" \

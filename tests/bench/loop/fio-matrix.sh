@@ -2,8 +2,10 @@
 # Guest side of bench-loop.sh (a VM case): the fio matrix.
 #
 # The backing file lives on ext4 on a virtio disk (the host file opened
-# O_DIRECT), as a test farm's images live on a real disk: a RAM disk would
-# make the raw file's own I/O nearly free and measure only the block layer.
+# O_DIRECT), as a test farm's images live on a real disk, and on tmpfs, where
+# the raw file's own I/O is nearly free and what is measured is the drivers'
+# own price (XB_BACKING picks; tmpfs on 6.1 has no O_DIRECT, so no direct
+# rows there).
 # Every cell runs the same fio job; the devices are driven with O_DIRECT (so
 # their own page cache does not count), the raw file with O_DIRECT in the
 # direct-I/O rows and through the page cache in the buffered rows, which is
@@ -29,13 +31,15 @@
 . "$XT_LIB"
 # shellcheck source=../../vm/kmod-lib.sh
 . "$XT_TOP/tests/vm/kmod-lib.sh"
-# bench-loop.sh leaves XB_RUNTIME, XB_REPEAT, XB_SIZE_MIB, XB_ROWS and XB_AB here.
+# bench-loop.sh leaves XB_RUNTIME, XB_REPEAT, XB_SIZE_MIB, XB_ROWS, XB_BACKING
+# and XB_AB here.
 # shellcheck source=/dev/null
 . "$XT_BUILD/bench-params.env"
 runtime=${XB_RUNTIME:-3}
 repeat=${XB_REPEAT:-3}
 size=${XB_SIZE_MIB:-512}
 only=${XB_ROWS:-.}
+backings=${XB_BACKING:-ext4 tmpfs}
 probe=$XT_BUILD/xloop_probe
 ab=${XB_AB:-}
 ab_ko=$XT_BUILD/bench-ab/build/modules/$XT_KVER/xloop.ko
@@ -45,10 +49,13 @@ modprobe null_blk nr_devices=1 queue_mode=2 irqmode=0 completion_nsec=0 no_sched
 	fail "modprobe null_blk"
 wait_for /dev/nullb0 || fail "no /dev/nullb0"
 mkfs.ext4 -q -F "$XT_DISK"
-mkdir -p /bench
+mkdir -p /bench /bench-tmpfs
 mount "$XT_DISK" /bench
+mount -t tmpfs -o size=$((size + 64))M tmpfs /bench-tmpfs
 # Written, not sparse: every block is allocated and initialised, as in a used image.
-dd if=/dev/zero of=/bench/img bs=1M count="$size" conv=fsync status=none
+for dir in /bench /bench-tmpfs; do
+	dd if=/dev/zero of=$dir/img bs=1M count="$size" conv=fsync status=none
+done
 
 # fio_bw TARGET RW BS QD DIRECT: throughput in KiB/s (read + write).
 fio_bw() {
@@ -61,8 +68,8 @@ fio_bw() {
 # xloop_attach: bind an xloop device to /bench/img in this mode; sets xdev.
 xloop_attach() {
 	wait_for /dev/xloop-control || fail "no /dev/xloop-control"
-	xdev=$("$probe" attach /dev/xloop-control xloop /bench/img "${dioflag[@]}") ||
-		fail "xloop attach /bench/img"
+	xdev=$("$probe" attach /dev/xloop-control xloop "$img" "${dioflag[@]}") ||
+		fail "xloop attach $img"
 }
 
 # xloop_load A|B: this tree's xloop.ko (A) or revision XB_AB's (B), loaded afresh.
@@ -91,18 +98,23 @@ if [ -n "$ab" ]; then
 fi
 out=$PWD/results
 : >"$out"
+for backing in $backings; do
+img=/bench/img
+[ "$backing" = ext4 ] || img=/bench-$backing/img
 for mode in buffered direct; do
 	dioflag=() losetup_dio=off rawdirect=0
 	if [ $mode = direct ]; then
 		dioflag=(dio) losetup_dio=on rawdirect=1
+		# No O_DIRECT on this file system (tmpfs before 6.6): no direct rows.
+		dd if="$img" of=/dev/null bs=4k count=1 iflag=direct status=none 2>/dev/null || continue
 	fi
 	xloop_attach
-	ldev=$(losetup --direct-io=$losetup_dio -f --show /bench/img)
+	ldev=$(losetup --direct-io=$losetup_dio -f --show "$img")
 	expect_eq "loop.ko direct I/O" $rawdirect "$(cat "/sys/block/${ldev#/dev/}/loop/dio")"
 	expect_eq "xloop direct I/O" $rawdirect "$(cat "/sys/block/${xdev#/dev/}/loop/dio")"
 	for row in "${rows[@]}"; do
 		read -r rw bs qd <<<"$row"
-		[[ "$mode $row" =~ $only ]] || continue
+		[[ "$backing $mode $row" =~ $only ]] || continue
 		declare -A vals=()
 		row_targets=("${targets[@]}")
 		[ "$qd" != 1 ] || row_targets+=(nullb base)
@@ -115,7 +127,7 @@ for mode in buffered direct; do
 				xloop) xloop_use A && dev=$xdev direct=1 ;;
 				xloopB) xloop_use B && dev=$xdev direct=1 ;;
 				loop) dev=$ldev direct=1 ;;
-				raw) dev=/bench/img direct=$rawdirect ;;
+				raw) dev=$img direct=$rawdirect ;;
 				nullb) dev=/dev/nullb0 direct=1 ;;
 				base)
 					dev=/dev/null direct=0
@@ -129,12 +141,13 @@ for mode in buffered direct; do
 		done
 		# One line per target: its samples, in the order of the repeats.
 		for target in "${row_targets[@]}"; do
-			echo "$mode $rw $bs $qd $target ${vals[$target]}" >>"$out"
+			echo "$backing-$mode $rw $bs $qd $target ${vals[$target]}" >>"$out"
 		done
 		unset vals
 	done
 	"$probe" detach "$xdev"
 	losetup -d "$ldev"
+done
 done
 # Leave the harness's own module loaded.
 [ "$loaded" = A ] || xloop_load A
@@ -193,19 +206,19 @@ function raw_blk(k,    i, r, tr, tn, tb) {
 	for (i = 6; i <= NF; i++) rep[key, $5, i - 5] = $i
 }
 END {
-	printf "%-28s %12s %12s %12s", "backing/rw/bs/qd (KiB/s)", "xloop", "loop.ko", "raw file"
+	printf "%-34s %12s %12s %12s", "fs-mode rw bs qd (KiB/s)", "xloop", "loop.ko", "raw file"
 	if (ab) printf " %12s", "xloop@B"
 	printf " %12s %12s %8s", "x/loop", "x/raw", "raw+blk"
 	if (ab) printf " %12s", "x/B"
 	printf "\n"
 	for (i = 1; i <= n; i++) {
 		k = order[i]
-		printf "%-28s %12d %12d %12d", k, bw(k, "xloop"), bw(k, "loop"), bw(k, "raw")
+		printf "%-34s %12d %12d %12d", k, bw(k, "xloop"), bw(k, "loop"), bw(k, "raw")
 		if (ab) printf " %12d", bw(k, "xloopB")
 		printf " %12s %12s %8s", versus(k, "xloop", "loop"), versus(k, "xloop", "raw"), raw_blk(k)
 		if (ab) printf " %12s", versus(k, "xloop", "xloopB")
 		printf "\n"
 	}
 }' "$out"
-umount /bench
+umount /bench /bench-tmpfs
 rmmod loop null_blk
