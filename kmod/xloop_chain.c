@@ -65,11 +65,13 @@ struct file *xloop_get_backing_file(unsigned int fd)
 
 /*
  * The block device under @inode: the device itself, or the device of the
- * file system holding a regular file.  1 and @link set, or 0 if there is none.
- * @inode is an open file's f_mapping->host (for a block device, the bdev's
- * own inode) or a regular file's inode, kept alive by the caller.
+ * file system holding a regular file (@link->fs); NULL if there is none.
+ * @link->dev and @link->disk are set.  @inode is an open file's
+ * f_mapping->host (for a block device, the bdev's own inode) or a regular
+ * file's inode, kept alive by the caller.
  */
-static int xloop_link_of_inode(struct inode *inode, struct xloop_link *link)
+static struct block_device *xloop_bdev_under(struct inode *inode,
+					     struct xloop_link *link)
 {
 	struct block_device *bdev;
 
@@ -80,11 +82,17 @@ static int xloop_link_of_inode(struct inode *inode, struct xloop_link *link)
 		bdev = inode->i_sb->s_bdev;
 		link->fs = true;
 	} else {
-		return 0;
+		return NULL;
 	}
 	link->dev = bdev->bd_dev;
 	link->disk = disk_devt(bdev->bd_disk);
-	return 1;
+	return bdev;
+}
+
+/* As xloop_bdev_under(): 1 and @link set, or 0 if there is no device. */
+static int xloop_link_of_inode(struct inode *inode, struct xloop_link *link)
+{
+	return xloop_bdev_under(inode, link) ? 1 : 0;
 }
 
 /* Read sysfs attribute @path into @buf, without its newline. */
@@ -246,27 +254,17 @@ bool xloop_is_loop_file(struct file *file)
 }
 
 /*
- * The xloop device under @inode (see xloop_link_of_inode(): the device
- * itself or the file system's, a partition standing for its disk), or NULL.
- * @link->dev is set to the block device the data lives on.
+ * The xloop device under @inode (see xloop_bdev_under(): the device itself or
+ * the file system's, a partition standing for its disk), or NULL.
  */
 static struct xloop_device *xloop_under(struct inode *inode,
 					struct xloop_link *link)
 {
-	struct block_device *bdev;
+	struct block_device *bdev = xloop_bdev_under(inode, link);
 
-	if (S_ISBLK(inode->i_mode)) {
-		bdev = I_BDEV(inode);
-		link->fs = false;
-	} else if (S_ISREG(inode->i_mode) && inode->i_sb->s_bdev) {
-		bdev = inode->i_sb->s_bdev;
-		link->fs = true;
-	} else {
+	if (!bdev || !xloop_is_xloop_disk(bdev->bd_disk))
 		return NULL;
-	}
-	link->dev = bdev->bd_dev;
-	return xloop_is_xloop_disk(bdev->bd_disk) ?
-	       xloop_from_disk(bdev->bd_disk) : NULL;
+	return xloop_from_disk(bdev->bd_disk);
 }
 
 /*
