@@ -131,5 +131,65 @@ TEST_F(MinixCli, InspectShowsGeometryUsageAndLayout)
 	EXPECT_NE(out.find("data zones"), std::string::npos) << out;
 }
 
+// Writers at once on one image (issue 17: files silently lost, wrong
+// contents, fsck exit 4): 40 puts and 10 rms in parallel, three rounds.
+// Every file a put reported written is there with its bytes, every file an
+// rm reported removed is gone, and both fsck tools pass.  Locking makes the
+// commands wait for each other.
+TEST_F(MinixCli, ParallelPutsAndRmsLoseNothing)
+{
+	TempDir dir;
+	const std::string d = shell_quote(dir.path());
+	const std::string xl = shell_quote(XLOOP_BINARY);
+	ASSERT_EQ(x("mkdir " + img_q() + " /w"), 0);
+	for (int round = 0; round < 3; round++) {
+		// Round r puts f<r>_<i> with its own bytes and removes the previous
+		// round's first ten; each command's exit status lands in a file.
+		std::string script = "cd " + d + " || exit 9\n";
+		for (int i = 0; i < 40; i++) {
+			std::string f = "f" + std::to_string(round) + "_" + std::to_string(i);
+			script += "head -c " + std::to_string(1000 + 937 * i) + " /dev/urandom >" +
+			          f + "\n";
+		}
+		for (int i = 0; i < 40; i++) {
+			std::string f = "f" + std::to_string(round) + "_" + std::to_string(i);
+			script += "( " + xl + " put " + img_q() + " " + f + " /w/" + f +
+			          "; echo $? >" + f + ".rc ) &\n";
+		}
+		for (int i = 0; round > 0 && i < 10; i++) {
+			std::string f = "f" + std::to_string(round - 1) + "_" + std::to_string(i);
+			script += "( " + xl + " rm " + img_q() + " /w/" + f + "; echo $? >" + f +
+			          ".rmrc ) &\n";
+		}
+		script += "wait\n";
+		ASSERT_EQ(run_command("bash -c " + shell_quote(script)), 0);
+	}
+	std::string listing;
+	ASSERT_EQ(x("ls " + img_q() + " /w", &listing), 0);
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 40; i++) {
+			std::string f = "f" + std::to_string(round) + "_" + std::to_string(i);
+			std::string rc;
+			ASSERT_EQ(run_command("cat " + d + "/" + f + ".rc", &rc), 0);
+			ASSERT_EQ(rc, "0\n") << "put " << f;
+			std::string rm_rc;
+			bool removed = run_command("cat " + d + "/" + f + ".rmrc", &rm_rc) == 0;
+			if (removed) {
+				ASSERT_EQ(rm_rc, "0\n") << "rm " << f;
+				EXPECT_EQ(listing.find(f + "\n"), std::string::npos)
+				        << f << " was removed";
+				continue;
+			}
+			std::string back = dir.path() + "/" + f + ".back";
+			ASSERT_EQ(x("get " + img_q() + " /w/" + f + " " + shell_quote(back)), 0)
+			        << f;
+			EXPECT_EQ(run_command("cmp " + d + "/" + f + " " + shell_quote(back)), 0)
+			        << f << " has other bytes";
+		}
+	}
+	EXPECT_EQ(run_command("/usr/sbin/fsck.minix -f " + img_q()), 0);
+	EXPECT_EQ(x("fsck -f " + img_q()), 0);
+}
+
 } // namespace
 } // namespace xloop::minix::test

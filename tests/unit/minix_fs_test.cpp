@@ -406,16 +406,31 @@ TEST_P(MinixFs, ReadOnlyAndBadArguments)
 	EXPECT_EQ(err(fs_->unlink(kRootIno, "f")), EROFS);
 }
 
-TEST_P(MinixFs, MountStateClearedWhileOpenRestoredAfter)
+TEST_P(MinixFs, OpeningWritesNothing)
+{
+	ASSERT_TRUE(fs_->unmount().ok());
+	fs_.reset();
+	const std::vector<uint8_t> before = dev_->bytes();
+	fs_ = open_fs(*dev_);
+	ASSERT_TRUE(fs_->resolve("/").ok());
+	EXPECT_TRUE(dev_->bytes() == before) << "a writable open changed the image";
+	ASSERT_TRUE(fs_->unmount().ok());
+	EXPECT_TRUE(dev_->bytes() == before) << "a writable open and unmount changed the image";
+}
+
+TEST_P(MinixFs, StateClearedByTheFirstWriteRestoredAfter)
 {
 	if (!fs_->superblock().has_state())
 		GTEST_SKIP() << "V3 has no state field";
-	Result<Superblock> on_disk =
-	        decode_superblock(std::span(dev_->bytes()).subspan(1024, 1024));
-	EXPECT_EQ(on_disk->state & kStateValid, 0);
+	auto on_disk = [&] {
+		return decode_superblock(std::span(dev_->bytes()).subspan(1024, 1024))->state;
+	};
+	EXPECT_EQ(on_disk(), kStateValid);
+	create("/f");
+	ASSERT_TRUE(fs_->sync().ok());
+	EXPECT_EQ(on_disk() & kStateValid, 0) << "written while marked clean";
 	ASSERT_TRUE(fs_->unmount().ok());
-	on_disk = decode_superblock(std::span(dev_->bytes()).subspan(1024, 1024));
-	EXPECT_EQ(on_disk->state, kStateValid);
+	EXPECT_EQ(on_disk(), kStateValid);
 }
 
 TEST_P(MinixFs, CorruptPointersAreErrorsNotCrashes)

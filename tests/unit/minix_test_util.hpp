@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -150,6 +151,32 @@ public:
 		std::ifstream in(path_, std::ios::binary);
 		return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 	}
+
+private:
+	std::string path_;
+};
+
+// A temporary directory, removed with its contents on destruction.
+class TempDir
+{
+public:
+	TempDir()
+	{
+		std::string pattern = (std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") +
+		                      std::string("/xloop-dir-XXXXXX");
+		std::vector<char> buf(pattern.begin(), pattern.end());
+		buf.push_back('\0');
+		if (mkdtemp(buf.data()))
+			path_ = buf.data();
+	}
+	~TempDir()
+	{
+		if (!path_.empty())
+			std::filesystem::remove_all(path_);
+	}
+	TempDir(const TempDir &) = delete;
+	TempDir &operator=(const TempDir &) = delete;
+	const std::string &path() const { return path_; }
 
 private:
 	std::string path_;

@@ -36,13 +36,14 @@ namespace
 {
 
 struct CatArgs {
+	minix::FileDevice::Lock lock = minix::FileDevice::Lock::wait;
 	std::string image;
 	std::vector<std::string> paths;
 };
 
 int run_cat(const CatArgs &args)
 {
-	Result<OpenImage> image = open_image(args.image, false);
+	Result<OpenImage> image = open_image(args.image, false, args.lock);
 	if (!image) {
 		print_error(image.error());
 		return 1;
@@ -69,6 +70,7 @@ void setup_cat(CLI::App &cmd, Action &action)
 {
 	auto args = std::make_shared<CatArgs>();
 	cmd.add_option("image", args->image, "image file or block device")->required();
+	add_lock_options(cmd, args->lock);
 	cmd.add_option("paths", args->paths, "files in the image")->required();
 	action = [args] { return run_cat(*args); };
 }

@@ -15,6 +15,7 @@ namespace
 {
 
 struct FsckArgs {
+	minix::FileDevice::Lock lock = minix::FileDevice::Lock::wait;
 	minix::FsckOptions opts;
 	std::string target;
 };
@@ -22,9 +23,10 @@ struct FsckArgs {
 int run_fsck(FsckArgs &args)
 {
 	using minix::FileDevice;
-	Result<FileDevice> dev =
-	        FileDevice::open(args.target, args.opts.repair ? FileDevice::Mode::exclusive
-	                                                       : FileDevice::Mode::read_only);
+	Result<FileDevice> dev = FileDevice::open(args.target,
+	                                          args.opts.repair ? FileDevice::Mode::read_write
+	                                                           : FileDevice::Mode::read_only,
+	                                          args.lock);
 	if (!dev) {
 		print_error(dev.error());
 		return 8;
@@ -59,6 +61,7 @@ void setup_fsck(CLI::App &cmd, Action &action)
 	cmd.add_flag("-v,--verbose", args->opts.verbose, "print usage statistics");
 	cmd.add_flag("-s,--super", args->opts.super, "print superblock information");
 	cmd.add_option("target", args->target, "image file or block device")->required();
+	add_lock_options(cmd, args->lock);
 	action = [args] { return run_fsck(*args); };
 }
 

@@ -11,12 +11,13 @@ namespace
 {
 
 struct GetArgs {
+	minix::FileDevice::Lock lock = minix::FileDevice::Lock::wait;
 	std::string image, path, host;
 };
 
 int run_get(const GetArgs &args)
 {
-	Result<OpenImage> image = open_image(args.image, false);
+	Result<OpenImage> image = open_image(args.image, false, args.lock);
 	if (!image) {
 		print_error(image.error());
 		return 1;
@@ -53,6 +54,7 @@ void setup_get(CLI::App &cmd, Action &action)
 {
 	auto args = std::make_shared<GetArgs>();
 	cmd.add_option("image", args->image, "image file or block device")->required();
+	add_lock_options(cmd, args->lock);
 	cmd.add_option("path", args->path, "file in the image")->required();
 	cmd.add_option("hostfile", args->host, "where to write it on the host")->required();
 	action = [args] { return run_get(*args); };

@@ -13,13 +13,14 @@ namespace
 {
 
 struct InspectArgs {
+	minix::FileDevice::Lock lock = minix::FileDevice::Lock::wait;
 	std::string image;
 	bool json = false;
 };
 
 int run_inspect(const InspectArgs &args)
 {
-	Result<OpenImage> image = open_image(args.image, false);
+	Result<OpenImage> image = open_image(args.image, false, args.lock);
 	if (!image) {
 		print_error(image.error());
 		return 1;
@@ -82,6 +83,7 @@ void setup_inspect(CLI::App &cmd, Action &action)
 	auto args = std::make_shared<InspectArgs>();
 	cmd.add_flag("--json", args->json, "machine-readable output");
 	cmd.add_option("image", args->image, "image file or block device")->required();
+	add_lock_options(cmd, args->lock);
 	action = [args] { return run_inspect(*args); };
 }
 

@@ -17,6 +17,7 @@ namespace
 {
 
 struct LsArgs {
+	minix::FileDevice::Lock lock = minix::FileDevice::Lock::wait;
 	std::string image;
 	std::string path = "/";
 	bool long_format = false;
@@ -100,7 +101,7 @@ int list_dir(minix::Filesystem &fs, uint32_t dir, const std::string &prefix, con
 
 int run_ls(const LsArgs &args)
 {
-	Result<OpenImage> image = open_image(args.image, false);
+	Result<OpenImage> image = open_image(args.image, false, args.lock);
 	if (!image) {
 		print_error(image.error());
 		return 1;
@@ -136,6 +137,7 @@ void setup_ls(CLI::App &cmd, Action &action)
 	             "the whole tree below PATH, one path per line");
 	cmd.add_flag("-a,--all", args->all, "include . and ..");
 	cmd.add_option("image", args->image, "image file or block device")->required();
+	add_lock_options(cmd, args->lock);
 	cmd.add_option("path", args->path, "directory or file in the image (default /)");
 	action = [args] { return run_ls(*args); };
 }

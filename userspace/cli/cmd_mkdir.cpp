@@ -10,6 +10,7 @@ namespace
 {
 
 struct MkdirArgs {
+	minix::FileDevice::Lock lock = minix::FileDevice::Lock::wait;
 	std::string image, path;
 	bool parents = false;
 	std::string mode = "755";
@@ -27,7 +28,7 @@ int run_mkdir(const MkdirArgs &args)
 		print_error(Error(EINVAL, "--mode " + args.mode, "not an octal mode"));
 		return 1;
 	}
-	Result<OpenImage> image = open_image(args.image, true);
+	Result<OpenImage> image = open_image(args.image, true, args.lock);
 	if (!image) {
 		print_error(image.error());
 		return 1;
@@ -78,6 +79,7 @@ void setup_mkdir(CLI::App &cmd, Action &action)
 	             "make parent directories as needed, no error if existing");
 	cmd.add_option("-m,--mode", args->mode, "permission bits in octal (default 755)");
 	cmd.add_option("image", args->image, "image file or block device")->required();
+	add_lock_options(cmd, args->lock);
 	cmd.add_option("path", args->path, "directory to make")->required();
 	action = [args] { return run_mkdir(*args); };
 }

@@ -27,7 +27,18 @@ struct MkfsArgs {
 	uint32_t block_size = 1024;
 	std::string target;
 	uint64_t blocks = 0;
+	std::string lock = "yes"; // --lock[=yes|no|nonblock], as mkfs.minix
 };
+
+minix::FileDevice::Lock lock_mode(const std::string &mode)
+{
+	using Lock = minix::FileDevice::Lock;
+	if (mode == "no" || mode == "0")
+		return Lock::none;
+	if (mode == "nonblock")
+		return Lock::nowait;
+	return Lock::wait;
+}
 
 struct ProbeDeleter {
 	void operator()(blkid_probe pr) const { blkid_free_probe(pr); }
@@ -83,8 +94,8 @@ int run_mkfs(const MkfsArgs &args)
 			return kMkfsError;
 		}
 	}
-	Result<minix::FileDevice> dev =
-	        minix::FileDevice::open(args.target, minix::FileDevice::Mode::exclusive);
+	Result<minix::FileDevice> dev = minix::FileDevice::open(
+	        args.target, minix::FileDevice::Mode::read_write, lock_mode(args.lock));
 	if (!dev) {
 		print_error(dev.error());
 		return kMkfsError;
@@ -118,6 +129,10 @@ void setup_mkfs(CLI::App &cmd, Action &action)
 	cmd.add_option("--block-size", args->block_size, "block size for V3: 1024, 2048 or 4096")
 	        ->check(CLI::IsMember({1024, 2048, 4096}));
 	cmd.add_flag("--force", args->force, "overwrite an existing filesystem or partition table");
+	cmd.add_flag("--lock{yes}", args->lock,
+	             "lock the target while making the filesystem: yes (the default: wait), "
+	             "no, or nonblock (fail if it is locked)")
+	        ->check(CLI::IsMember({"yes", "no", "nonblock", "1", "0"}));
 	cmd.add_option("target", args->target, "image file or block device")->required();
 	cmd.add_option("blocks", args->blocks,
 	               "size in filesystem blocks (default: the whole target)");

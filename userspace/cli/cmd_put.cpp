@@ -16,6 +16,7 @@ namespace
 {
 
 struct PutArgs {
+	minix::FileDevice::Lock lock = minix::FileDevice::Lock::wait;
 	std::string image;
 	std::vector<std::string> operands; // HOSTFILE... PATH
 };
@@ -103,7 +104,7 @@ int put_one(minix::Filesystem &fs, const std::string &image, const std::string &
 int run_put(const PutArgs &args)
 {
 	const std::string &path = args.operands.back();
-	Result<OpenImage> image = open_image(args.image, true);
+	Result<OpenImage> image = open_image(args.image, true, args.lock);
 	if (!image) {
 		print_error(image.error());
 		return 1;
@@ -131,6 +132,7 @@ void setup_put(CLI::App &cmd, Action &action)
 {
 	auto args = std::make_shared<PutArgs>();
 	cmd.add_option("image", args->image, "image file or block device")->required();
+	add_lock_options(cmd, args->lock);
 	cmd.add_option("files", args->operands,
 	               "HOSTFILE... PATH: host files, then where in the image (a directory keeps "
 	               "the host names)")

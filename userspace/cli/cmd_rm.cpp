@@ -10,6 +10,7 @@ namespace
 {
 
 struct RmArgs {
+	minix::FileDevice::Lock lock = minix::FileDevice::Lock::wait;
 	std::string image, path;
 	bool recursive = false;
 };
@@ -41,7 +42,7 @@ Status remove_tree(minix::Filesystem &fs, uint32_t dir, const std::string &name,
 
 int run_rm(const RmArgs &args)
 {
-	Result<OpenImage> image = open_image(args.image, true);
+	Result<OpenImage> image = open_image(args.image, true, args.lock);
 	if (!image) {
 		print_error(image.error());
 		return 1;
@@ -69,6 +70,7 @@ void setup_rm(CLI::App &cmd, Action &action)
 	auto args = std::make_shared<RmArgs>();
 	cmd.add_flag("-r,--recursive", args->recursive, "remove directories and their contents");
 	cmd.add_option("image", args->image, "image file or block device")->required();
+	add_lock_options(cmd, args->lock);
 	cmd.add_option("path", args->path, "file or directory to remove")->required();
 	action = [args] { return run_rm(*args); };
 }

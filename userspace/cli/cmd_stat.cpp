@@ -13,6 +13,7 @@ namespace
 {
 
 struct StatArgs {
+	minix::FileDevice::Lock lock = minix::FileDevice::Lock::wait;
 	std::string image, path;
 };
 
@@ -51,7 +52,7 @@ std::string utc(uint32_t t)
 
 int run_stat(const StatArgs &args)
 {
-	Result<OpenImage> image = open_image(args.image, false);
+	Result<OpenImage> image = open_image(args.image, false, args.lock);
 	if (!image) {
 		print_error(image.error());
 		return 1;
@@ -95,6 +96,7 @@ void setup_stat(CLI::App &cmd, Action &action)
 {
 	auto args = std::make_shared<StatArgs>();
 	cmd.add_option("image", args->image, "image file or block device")->required();
+	add_lock_options(cmd, args->lock);
 	cmd.add_option("path", args->path, "file or directory in the image")->required();
 	action = [args] { return run_stat(*args); };
 }

@@ -33,9 +33,14 @@ struct OpenImage {
 	std::unique_ptr<minix::Filesystem> fs;
 };
 
-// Opens IMAGE read-only or read-write; errors name the image.  Writers get
-// the caller's uid/gid and the current time for new inodes.
-Result<OpenImage> open_image(const std::string &path, bool writable);
+// Opens IMAGE read-only or read-write, locked against other commands
+// (FileDevice::open); errors name the image.  Writers get the caller's
+// uid/gid and the current time for new inodes.
+Result<OpenImage> open_image(const std::string &path, bool writable, minix::FileDevice::Lock lock);
+
+// --wait (the default) / --nowait: what a command does when another holds
+// the image's lock.
+void add_lock_options(CLI::App &command, minix::FileDevice::Lock &lock);
 
 // A path inside the image split into its directory's inode and last name
 // ("/a/b" -> inode of /a, "b").  The name is empty for "/".

@@ -15,11 +15,11 @@ void print_error(const Error &error)
 	fmt::print(stderr, "xloop: {}\n", error.message());
 }
 
-Result<OpenImage> open_image(const std::string &path, bool writable)
+Result<OpenImage> open_image(const std::string &path, bool writable, minix::FileDevice::Lock lock)
 {
 	using minix::FileDevice;
-	Result<FileDevice> dev = FileDevice::open(path, writable ? FileDevice::Mode::read_write
-	                                                         : FileDevice::Mode::read_only);
+	Result<FileDevice> dev = FileDevice::open(
+	        path, writable ? FileDevice::Mode::read_write : FileDevice::Mode::read_only, lock);
 	if (!dev)
 		return dev.error();
 	OpenImage image;
@@ -51,6 +51,18 @@ Result<ParentAndName> resolve_parent(minix::Filesystem &fs, const std::string &p
 	if (!ino)
 		return ino.error();
 	return ParentAndName{*ino, name};
+}
+
+void add_lock_options(CLI::App &command, minix::FileDevice::Lock &lock)
+{
+	using Lock = minix::FileDevice::Lock;
+	auto *wait = command.add_flag_callback(
+	        "--wait", [&lock] { lock = Lock::wait; },
+	        "wait while another command holds the image (the default)");
+	command.add_flag_callback(
+	               "--nowait", [&lock] { lock = Lock::nowait; },
+	               "fail at once when another command holds the image")
+	        ->excludes(wait);
 }
 
 std::string mode_string(uint16_t mode)

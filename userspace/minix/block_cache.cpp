@@ -46,6 +46,12 @@ Status BlockCache::flush()
 		if (entry.dirty)
 			dirty.push_back(block);
 	std::sort(dirty.begin(), dirty.end());
+	if (!dirty.empty() && !written_) {
+		if (first_write_)
+			if (Status st = first_write_(); !st)
+				return st;
+		written_ = true;
+	}
 	// Adjacent dirty blocks go out in one write.
 	std::vector<uint8_t> run;
 	size_t i = 0;

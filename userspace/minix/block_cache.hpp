@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <unordered_map>
 #include <vector>
 
@@ -27,6 +28,11 @@ public:
 	Result<uint8_t *> get_zeroed(uint32_t block);
 	void mark_dirty(uint32_t block);
 
+	// Runs once, before the first block this cache writes (the filesystem
+	// marks the image not clean there); an error stops the write.
+	void on_first_write(std::function<Status()> hook) { first_write_ = std::move(hook); }
+	bool has_written() const { return written_; }
+
 	Status flush();
 	// Flushes, then forgets clean blocks once the cache holds more than
 	// limit_bytes (large file copies do not keep the whole file in memory).
@@ -42,6 +48,8 @@ private:
 	BlockDevice &dev_;
 	uint32_t block_size_;
 	std::unordered_map<uint32_t, Entry> entries_;
+	std::function<Status()> first_write_;
+	bool written_ = false;
 };
 
 } // namespace xloop::minix

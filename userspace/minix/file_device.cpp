@@ -1,13 +1,36 @@
 #include "minix/file_device.hpp"
 
 #include <linux/fs.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
 namespace xloop::minix
 {
 
-Result<FileDevice> FileDevice::open(const std::string &path, Mode mode)
+namespace
+{
+
+Status lock_image(int fd, const std::string &path, FileDevice::Mode mode, FileDevice::Lock lock)
+{
+	if (lock == FileDevice::Lock::none)
+		return {};
+	int op = mode == FileDevice::Mode::read_only ? LOCK_SH : LOCK_EX;
+	if (lock == FileDevice::Lock::nowait)
+		op |= LOCK_NB;
+	while (::flock(fd, op) != 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EWOULDBLOCK)
+			return Error(EWOULDBLOCK, path, "in use by another process (locked)");
+		return errno_error(path + ": flock");
+	}
+	return {};
+}
+
+} // namespace
+
+Result<FileDevice> FileDevice::open(const std::string &path, Mode mode, Lock lock)
 {
 	struct stat st {
 	};
@@ -17,11 +40,13 @@ Result<FileDevice> FileDevice::open(const std::string &path, Mode mode)
 	if (!block && !S_ISREG(st.st_mode))
 		return Error(EINVAL, path, "not a regular file or block device");
 	int flags = mode == Mode::read_only ? O_RDONLY : O_RDWR;
-	if (mode == Mode::exclusive && block)
+	if (mode == Mode::read_write && block)
 		flags |= O_EXCL;
 	Result<Fd> fd = Fd::open(path, flags);
 	if (!fd)
 		return fd.error();
+	if (Status locked = lock_image(fd->get(), path, mode, lock); !locked)
+		return locked.error();
 	uint64_t size = 0;
 	if (block) {
 		if (::ioctl(fd->get(), BLKGETSIZE64, &size) != 0)

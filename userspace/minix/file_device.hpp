@@ -13,11 +13,16 @@ namespace xloop::minix
 class FileDevice : public BlockDevice
 {
 public:
-	enum class Mode { read_only, read_write, exclusive };
+	enum class Mode { read_only, read_write };
+	// What to do when another process holds a conflicting lock.
+	enum class Lock { wait, nowait, none };
 
-	// exclusive opens a block device with O_EXCL, so a mounted or otherwise
-	// claimed device is refused (EBUSY); for regular files it is read_write.
-	static Result<FileDevice> open(const std::string &path, Mode mode);
+	// Opens an image for a command, locked against other commands: a shared
+	// flock for read_only, an exclusive one for read_write (as util-linux's
+	// --lock and fsck -l use on devices), waited for or refused (EWOULDBLOCK)
+	// as `lock` says.  read_write opens a block device with O_EXCL too, so a
+	// mounted or otherwise claimed device is refused (EBUSY), never written.
+	static Result<FileDevice> open(const std::string &path, Mode mode, Lock lock = Lock::wait);
 
 	uint64_t size() const override { return size_; }
 	Status read(uint64_t offset, std::span<uint8_t> out) override;

@@ -51,17 +51,24 @@ Result<std::unique_ptr<Filesystem>> Filesystem::open(BlockDevice &dev, OpenOptio
 			return block.error();
 		**block |= 1;
 	}
-	if (fs->opts_.writable && fs->sb_.has_state()) {
-		// Mounted read-write: the image is not known clean until unmount.
-		fs->sb_.state = static_cast<uint16_t>(fs->sb_.state & ~kStateValid);
-		std::vector<uint8_t> super(kSuperSize);
-		if (Status st = dev.read(kSuperOffset, super); !st)
-			return st.error();
-		encode_superblock(fs->sb_, super);
-		if (Status st = dev.write(kSuperOffset, super); !st)
-			return st.error();
-	}
+	// Opening writes nothing: the image is marked not clean (as a read-write
+	// mount marks it) only before the first block is written.
+	if (fs->opts_.writable && fs->sb_.has_state())
+		fs->cache_.on_first_write([raw = fs.get()] {
+			return raw->write_state(
+			        static_cast<uint16_t>(raw->state_at_open_ & ~kStateValid));
+		});
 	return fs;
+}
+
+Status Filesystem::write_state(uint16_t state)
+{
+	sb_.state = state;
+	std::vector<uint8_t> super(kSuperSize);
+	if (Status st = dev_.read(kSuperOffset, super); !st)
+		return st;
+	encode_superblock(sb_, super);
+	return dev_.write(kSuperOffset, super);
 }
 
 uint32_t Filesystem::now() const
@@ -1028,17 +1035,12 @@ Status Filesystem::sync()
 
 Status Filesystem::unmount()
 {
-	if (opts_.writable && sb_.has_state()) {
-		sb_.state = state_at_open_;
-		std::vector<uint8_t> super(kSuperSize);
-		if (Status st = dev_.read(kSuperOffset, super); !st)
+	if (Status st = cache_.flush(); !st)
+		return st;
+	// The state the image had, back once everything else is written.
+	if (cache_.has_written() && sb_.has_state())
+		if (Status st = write_state(state_at_open_); !st)
 			return st;
-		encode_superblock(sb_, super);
-		if (Status st = cache_.flush(); !st)
-			return st;
-		if (Status st = dev_.write(kSuperOffset, super); !st)
-			return st;
-	}
 	return sync();
 }
 

@@ -105,8 +105,9 @@ public:
 
 	// Writes back every dirty block.
 	Status sync();
-	// Restores the superblock state the image had when opened (Linux clears
-	// VALID while mounted read-write) and syncs.
+	// Writes back every dirty block and, if anything was written, restores
+	// the superblock state the image had when opened (which the first write
+	// cleared VALID in, as Linux does while mounted read-write); syncs.
 	Status unmount();
 
 	// Largest file size the image allows (s_max_size and the block tree).
@@ -114,6 +115,8 @@ public:
 
 private:
 	Filesystem(BlockDevice &dev, const Superblock &sb, OpenOptions opts);
+	// Writes the superblock with this state field.
+	Status write_state(uint16_t state);
 
 	Result<uint32_t> alloc_zone() override;
 	Status free_zone(uint32_t zone) override;
