@@ -131,6 +131,63 @@ TEST_F(MinixCli, InspectShowsGeometryUsageAndLayout)
 	EXPECT_NE(out.find("data zones"), std::string::npos) << out;
 }
 
+// get and put refuse the image itself as the host file: get used to
+// truncate the image to 0 bytes, put to copy a half-written file.
+TEST_F(MinixCli, GetAndPutRefuseTheImageItself)
+{
+	TempFile host;
+	host.write({'h', 'i'});
+	ASSERT_EQ(x("put " + img_q() + " " + shell_quote(host.path()) + " /f"), 0);
+	const std::vector<uint8_t> before = img_.read();
+	std::string out;
+	EXPECT_EQ(x("get " + img_q() + " /f " + img_q(), &out), 1);
+	EXPECT_NE(out.find("xloop: " + img_.path() + ": is the image itself"), std::string::npos)
+	        << out;
+	EXPECT_TRUE(img_.read() == before) << "get changed the image";
+	out.clear();
+	EXPECT_EQ(x("put " + img_q() + " " + img_q() + " /x", &out), 1);
+	EXPECT_NE(out.find("is the image itself"), std::string::npos) << out;
+	out.clear();
+	ASSERT_EQ(x("ls " + img_q() + " /", &out), 0);
+	EXPECT_EQ(out, "f\n");
+	EXPECT_EQ(run_command("/usr/sbin/fsck.minix -f " + img_q()), 0);
+}
+
+// A put that does not fit: the real errno, nothing of the file left behind
+// (a replaced file keeps its old contents), the other files still go in,
+// exit status 1 (as cp).
+TEST_F(MinixCli, PutIntoAFullImageIsAllOrNothingPerFile)
+{
+	TempFile small, big, old;
+	small.write(std::vector<uint8_t>(3000, 's'));
+	big.write(std::vector<uint8_t>(8 << 20, 'b')); // the image is 4 MiB
+	old.write(std::vector<uint8_t>(5000, 'o'));
+	ASSERT_EQ(x("mkdir " + img_q() + " /d"), 0);
+	ASSERT_EQ(x("put " + img_q() + " " + shell_quote(old.path()) + " /keep"), 0);
+	std::string out;
+	EXPECT_EQ(x("put " + img_q() + " " + shell_quote(big.path()) + " " +
+	                    shell_quote(small.path()) + " /d",
+	            &out),
+	          1);
+	EXPECT_NE(out.find("No space left on device"), std::string::npos) << out;
+	EXPECT_EQ(out.find("larger than"), std::string::npos) << out;
+	std::string listing;
+	ASSERT_EQ(x("ls " + img_q() + " /d", &listing), 0);
+	std::string small_name = small.path().substr(small.path().rfind('/') + 1);
+	EXPECT_EQ(listing, small_name + "\n") << "the big file left something behind";
+	out.clear();
+	EXPECT_EQ(x("put " + img_q() + " " + shell_quote(big.path()) + " /keep", &out), 1);
+	EXPECT_NE(out.find("No space left on device"), std::string::npos) << out;
+	TempFile back;
+	ASSERT_EQ(x("get " + img_q() + " /keep " + shell_quote(back.path())), 0);
+	EXPECT_TRUE(back.read() == old.read()) << "a failed put changed the file it replaces";
+	listing.clear();
+	ASSERT_EQ(x("ls " + img_q() + " /", &listing), 0);
+	EXPECT_EQ(listing, "d\nkeep\n") << "a temporary file was left behind";
+	EXPECT_EQ(run_command("/usr/sbin/fsck.minix -f " + img_q()), 0);
+	EXPECT_EQ(x("fsck -f " + img_q()), 0);
+}
+
 // Writers at once on one image (issue 17: files silently lost, wrong
 // contents, fsck exit 4): 40 puts and 10 rms in parallel, three rounds.
 // Every file a put reported written is there with its bytes, every file an

@@ -1,4 +1,7 @@
 // xloop get IMAGE PATH HOSTFILE: copy a file out of an image.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <memory>
 
 #include "cli/minix_commands.hpp"
@@ -36,9 +39,24 @@ int run_get(const GetArgs &args)
 		print_error(Error(EINVAL, args.image + ": " + args.path, "not a regular file"));
 		return 1;
 	}
-	Result<Fd> out = Fd::open(args.host, O_WRONLY | O_CREAT | O_TRUNC, inode->mode & 0777);
+	// Not truncated before it is known not to be the image itself.
+	Result<Fd> out = Fd::open(args.host, O_WRONLY | O_CREAT, inode->mode & 0777);
 	if (!out) {
 		print_error(out.error());
+		return 1;
+	}
+	struct stat host {
+	};
+	if (::fstat(out->get(), &host) != 0) {
+		print_error(errno_error(args.host));
+		return 1;
+	}
+	if (is_the_image(host, args.image)) {
+		print_error(Error(EINVAL, args.host, "is the image itself"));
+		return 1;
+	}
+	if (S_ISREG(host.st_mode) && ::ftruncate(out->get(), 0) != 0) {
+		print_error(errno_error(args.host));
 		return 1;
 	}
 	if (Status st = copy_out(*image->fs, *ino, out->get(), args.host); !st) {

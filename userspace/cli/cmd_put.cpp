@@ -8,6 +8,7 @@
 
 #include "cli/minix_commands.hpp"
 #include "common/fd.hpp"
+#include "minix/directory.hpp"
 
 namespace xloop::cli
 {
@@ -21,10 +22,11 @@ struct PutArgs {
 	std::vector<std::string> operands; // HOSTFILE... PATH
 };
 
+// Writes the host file's bytes to a new, empty file of the image.  A short
+// write is retried for the rest, so the error that stopped it (ENOSPC,
+// EFBIG) is the one reported, as with write(2).
 Status copy_in(minix::Filesystem &fs, uint32_t ino, int fd, const std::string &host)
 {
-	if (Status st = fs.truncate(ino, 0); !st)
-		return st;
 	std::vector<uint8_t> buf(1 << 20);
 	uint64_t offset = 0;
 	while (true) {
@@ -35,21 +37,41 @@ Status copy_in(minix::Filesystem &fs, uint32_t ino, int fd, const std::string &h
 			return errno_error(host);
 		if (n == 0)
 			return {};
-		Result<size_t> w =
-		        fs.write(ino, offset, std::span(buf.data(), static_cast<size_t>(n)));
-		if (!w)
-			return w.error();
-		if (*w != static_cast<size_t>(n))
-			return Error(EFBIG, host, "file larger than the filesystem allows");
-		offset += *w;
+		std::span<const uint8_t> rest(buf.data(), static_cast<size_t>(n));
+		while (!rest.empty()) {
+			Result<size_t> w = fs.write(ino, offset, rest);
+			if (!w)
+				return w.error();
+			offset += *w;
+			rest = rest.subspan(*w);
+		}
 	}
 }
 
+// A name for the new copy while it is written, free in `dir` (one writer
+// holds the image: no race), short enough for 14-character names.
+Result<std::string> temp_name(minix::Filesystem &fs, uint32_t dir)
+{
+	for (unsigned i = 0; i < 1000; i++) {
+		std::string name = ".xlput" + std::to_string(i);
+		Result<uint32_t> found = fs.lookup(dir, name);
+		if (!found && found.error().code() == ENOENT)
+			return name;
+		if (!found)
+			return found.error();
+	}
+	return Error(EEXIST, "temporary file", "no free name");
+}
+
 // Copies one host file to `path` in the image (into it, under the host
-// name, when it is a directory); prints its own error.
-int put_one(minix::Filesystem &fs, const std::string &image, const std::string &host,
+// name, when it is a directory), all or nothing: a new file is removed
+// again on error; an existing one is replaced by a copy written under a
+// temporary name and renamed over it when complete (keeping its permissions
+// and owner), so an error leaves it as it was.  Prints its own error.
+int put_one(OpenImage &image, const std::string &image_path, const std::string &host,
             const std::string &path)
 {
+	minix::Filesystem &fs = *image.fs;
 	Result<Fd> in = Fd::open(host, O_RDONLY);
 	if (!in) {
 		print_error(in.error());
@@ -61,10 +83,15 @@ int put_one(minix::Filesystem &fs, const std::string &image, const std::string &
 		print_error(Error(EINVAL, host, "not a regular file"));
 		return 1;
 	}
-	std::string where = image + ": " + path;
+	// Reading the image while writing it would copy a half-written file.
+	if (is_the_image(st, image_path)) {
+		print_error(Error(EINVAL, host, "is the image itself"));
+		return 1;
+	}
+	std::string where = image_path + ": " + path;
 	Result<ParentAndName> target = resolve_parent(fs, path);
 	if (!target) {
-		print_error(target.error().within(image));
+		print_error(target.error().within(image_path));
 		return 1;
 	}
 	Result<uint32_t> existing = target->name.empty() ? Result<uint32_t>(target->dir)
@@ -74,28 +101,53 @@ int put_one(minix::Filesystem &fs, const std::string &image, const std::string &
 		if (inode && inode->is_dir()) {
 			target->dir = *existing;
 			target->name = host.substr(host.rfind('/') + 1);
-			where = image + ": " + path + (path.ends_with("/") ? "" : "/") +
+			where = image_path + ": " + path + (path.ends_with("/") ? "" : "/") +
 			        target->name;
 			existing = fs.lookup(target->dir, target->name);
 		}
 	}
-	uint32_t ino;
+	minix::SetAttr keep;
 	if (existing) {
-		ino = *existing;
-	} else if (existing.error().code() == ENOENT) {
-		Result<uint32_t> created = fs.create(target->dir, target->name,
-		                                     static_cast<uint16_t>(st.st_mode & 07777));
-		if (!created) {
-			print_error(created.error().within(where));
+		Result<minix::Inode> old = fs.stat(*existing);
+		if (!old) {
+			print_error(old.error().within(where));
 			return 1;
 		}
-		ino = *created;
-	} else {
+		if (!old->is_reg()) {
+			print_error(Error(EINVAL, where, "not a regular file"));
+			return 1;
+		}
+		keep.mode = static_cast<uint16_t>(old->mode & 07777);
+		keep.uid = old->uid;
+		keep.gid = old->gid;
+	} else if (existing.error().code() != ENOENT) {
 		print_error(existing.error().within(where));
 		return 1;
+	} else if (Status ok = minix::check_new_name(fs.superblock(), target->name); !ok) {
+		print_error(ok.error().within(where));
+		return 1;
 	}
-	if (Status s = copy_in(fs, ino, in->get(), host); !s) {
-		print_error(s.error().within(where));
+	Result<std::string> name = existing ? temp_name(fs, target->dir) : target->name;
+	if (!name) {
+		print_error(name.error().within(where));
+		return 1;
+	}
+	Result<uint32_t> created =
+	        fs.create(target->dir, *name, static_cast<uint16_t>(st.st_mode & 07777));
+	if (!created) {
+		print_error(created.error().within(where));
+		return 1;
+	}
+	Status done = copy_in(fs, *created, in->get(), host);
+	if (done && existing)
+		done = fs.setattr(*created, keep);
+	if (done && existing)
+		done = fs.rename(target->dir, *name, target->dir, target->name, false);
+	if (!done) {
+		print_error(done.error().within(where));
+		// Nothing of the copy stays behind.
+		if (Status gone = fs.unlink(target->dir, *name); !gone)
+			print_error(gone.error().within(image_path + ": " + *name));
 		return 1;
 	}
 	return 0;
@@ -120,9 +172,10 @@ int run_put(const PutArgs &args)
 			return finish_write(*image, args.image) | 1;
 		}
 	}
+	// As cp: a file that fails is reported, the others still go in.
 	int status = 0;
-	for (size_t i = 0; i + 1 < args.operands.size() && status == 0; i++)
-		status = put_one(*image->fs, args.image, args.operands[i], path);
+	for (size_t i = 0; i + 1 < args.operands.size(); i++)
+		status |= put_one(*image, args.image, args.operands[i], path);
 	return finish_write(*image, args.image) | status;
 }
 

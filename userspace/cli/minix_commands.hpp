@@ -2,6 +2,8 @@
 // and the small helpers they share: messages and opening an image.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <memory>
 #include <string>
 
@@ -52,6 +54,10 @@ Result<ParentAndName> resolve_parent(minix::Filesystem &fs, const std::string &p
 
 // Copies a file of the image to a host descriptor (cat, get).
 Status copy_out(minix::Filesystem &fs, uint32_t ino, int fd, const std::string &what);
+
+// Is the host file with this stat the image at `image` (the same file, or
+// for a block device image the same device)?
+bool is_the_image(const struct stat &host, const std::string &image);
 
 // "drwxr-xr-x" for a mode.
 std::string mode_string(uint16_t mode);

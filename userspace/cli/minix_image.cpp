@@ -65,6 +65,17 @@ void add_lock_options(CLI::App &command, minix::FileDevice::Lock &lock)
 	        ->excludes(wait);
 }
 
+bool is_the_image(const struct stat &host, const std::string &image)
+{
+	struct stat img {
+	};
+	if (::stat(image.c_str(), &img) != 0)
+		return false;
+	if (S_ISBLK(img.st_mode))
+		return S_ISBLK(host.st_mode) && host.st_rdev == img.st_rdev;
+	return host.st_dev == img.st_dev && host.st_ino == img.st_ino;
+}
+
 std::string mode_string(uint16_t mode)
 {
 	char type = '?';
