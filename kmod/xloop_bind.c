@@ -119,12 +119,29 @@ static void xloop_update_dio(struct xloop_device *lo, bool want)
 		blk_mq_unfreeze_queue(lo->disk->queue);
 }
 
+/*
+ * Drop the disk's partitions and, with partition scanning on, read them
+ * again from the (new) backing file.  Caller holds disk->open_mutex.
+ *
+ * Whether bdev_disk_changed() scans is decided by GD_SUPPRESS_PART_SCAN
+ * alone: blk_add_partitions() tests it in 6.12 (disk_has_partscan()) and in
+ * Debian's 6.1 (6.1.192: the stable backport of 6.6's "block: Move checking
+ * GENHD_FL_NO_PART to bdev_add_partition()", which also lets BLKPG add
+ * partitions while scanning is off).  So partitions a user added with BLKPG
+ * are dropped too, never left describing a file that is gone.
+ */
+static int xloop_drop_partitions(struct xloop_device *lo)
+{
+	lockdep_assert_held(&lo->disk->open_mutex);
+	return bdev_disk_changed(lo->disk, false);
+}
+
 static void xloop_reread_partitions(struct xloop_device *lo)
 {
 	int err;
 
 	mutex_lock(&lo->disk->open_mutex);
-	err = bdev_disk_changed(lo->disk, false);
+	err = xloop_drop_partitions(lo);
 	mutex_unlock(&lo->disk->open_mutex);
 	if (err)
 		pr_warn("xloop: partition scan of %s (%s) failed (rc=%d)\n",
@@ -308,6 +325,7 @@ void xloop_teardown(struct xloop_device *lo)
 {
 	struct gendisk *disk = lo->disk;
 	struct file *file;
+	int err;
 
 	/* Let requests in flight finish; new ones fail in RUNDOWN. */
 	blk_mq_freeze_queue(disk->queue);
@@ -320,7 +338,6 @@ void xloop_teardown(struct xloop_device *lo)
 
 	lo->offset = 0;
 	lo->sizelimit = 0;
-	memset(lo->file_name, 0, LO_NAME_SIZE);
 	lo->limits.block_size = SECTOR_SIZE;
 	xloop_apply_limits(disk->queue, &lo->limits);
 	invalidate_disk(disk);
@@ -330,13 +347,12 @@ void xloop_teardown(struct xloop_device *lo)
 	/* Safe: the closing opener still holds a module reference. */
 	module_put(THIS_MODULE);
 	xloop_media_change(disk);
-	if (lo->flags & LO_FLAGS_PARTSCAN) {
-		int err = bdev_disk_changed(disk, false);
-
-		if (err)
-			pr_warn("xloop: partition scan of %s failed (rc=%d)\n",
-				disk->disk_name, err);
-	}
+	/* With no capacity left, this only drops the partitions. */
+	err = xloop_drop_partitions(lo);
+	if (err)
+		pr_warn("xloop: partition scan of %s failed (rc=%d)\n",
+			disk->disk_name, err);
+	memset(lo->file_name, 0, LO_NAME_SIZE);
 	lo->flags = 0;
 	lo->use_dio = false;
 	if (!xloop_part_shift)
@@ -460,7 +476,6 @@ int xloop_change_fd(struct xloop_device *lo, struct block_device *bdev,
 {
 	struct file *file = xloop_get_backing_file(fd);
 	struct file *old;
-	bool partscan;
 	int err, chain_err;
 
 	if (IS_ERR(file))
@@ -491,13 +506,12 @@ int xloop_change_fd(struct xloop_device *lo, struct block_device *bdev,
 	xloop_set_backing(lo, file);
 	xloop_update_dio(lo, lo->use_dio || (file->f_flags & O_DIRECT));
 	blk_mq_unfreeze_queue(lo->disk->queue);
-	partscan = lo->flags & LO_FLAGS_PARTSCAN;
 	xloop_unlock(lo, true);
 	/* Outside the locks: the last fput may take open_mutex. */
 	fput(old);
 	dev_set_uevent_suppress(disk_to_dev(lo->disk), 0);
-	if (partscan)
-		xloop_reread_partitions(lo);
+	/* The old file's partitions go, whether or not scanning is on. */
+	xloop_reread_partitions(lo);
 	kobject_uevent(&disk_to_dev(lo->disk)->kobj, KOBJ_CHANGE);
 	return 0;
 

@@ -11,9 +11,10 @@
  *   xloop_probe cycles CONTROL PREFIX DIR COUNT [STEPS]
  *                                            every lifecycle and error path
  *                                            COUNT times (leak check)
- *   xloop_probe attach CONTROL PREFIX FILE [ro|partscan|dio|autoclear|append|sync|on=DEVICE]...
- *                                            (append, sync: the backing file is
- *                                            opened O_APPEND, O_SYNC)
+ *   xloop_probe attach CONTROL PREFIX FILE [ro|partscan|dio|autoclear|append|sync|odirect|on=DEVICE]...
+ *                                            (append, sync, odirect: the backing
+ *                                            file is opened O_APPEND, O_SYNC,
+ *                                            O_DIRECT)
  *   xloop_probe detach DEVICE
  *   xloop_probe changefd DEVICE FILE         LOOP_CHANGE_FD, prints the result
  *                                            (FILE "fd:N": the inherited
@@ -1025,7 +1026,7 @@ static void cycles(int count, const char *steps)
 static int attach(const char *file, char **opts)
 {
 	uint32_t flags = 0;
-	int ro = 0, append = 0, sync = 0, fd, dev, n;
+	int ro = 0, append = 0, oflags = 0, fd, dev, n;
 	const char *on = NULL;
 
 	for (; *opts; opts++) {
@@ -1041,7 +1042,9 @@ static int attach(const char *file, char **opts)
 		} else if (!strcmp(*opts, "append")) {
 			append = O_APPEND;
 		} else if (!strcmp(*opts, "sync")) {
-			sync = O_SYNC;
+			oflags |= O_SYNC;
+		} else if (!strcmp(*opts, "odirect")) {
+			oflags |= O_DIRECT;
 		} else if (!strncmp(*opts, "on=", 3)) {
 			on = *opts + 3;
 		} else {
@@ -1049,7 +1052,7 @@ static int attach(const char *file, char **opts)
 			return 2;
 		}
 	}
-	fd = open(file, (ro ? O_RDONLY : O_RDWR) | append | sync);
+	fd = open(file, (ro ? O_RDONLY : O_RDWR) | append | oflags);
 	if (fd < 0)
 		die(file);
 	if (on) {

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The I/O path: data integrity through buffered and direct I/O, regular files
 # and block devices as backing stores, a file system on top, write errors
-# reported as I/O errors, and reads past a shrunken file.
+# reported as I/O errors, reads past a shrunken file, and the sector size and
+# direct I/O chosen over a 4Kn backing device.
 # xt-timeout: 240
 . "$XT_LIB"
 # shellcheck source=../kmod-lib.sh
@@ -74,4 +75,26 @@ dd if="$dev" of=/dev/null bs=4k count=1 iflag=direct status=none || fail "read b
 "$XL_PROBE" detach "$dev"
 sleep 0.3
 rmmod brd
+
+# 6. A 4Kn backing device (null_blk, 4096-byte sectors).  Direct I/O asked
+#    for, by the flag or by opening the backing device O_DIRECT, makes the
+#    device default to the backing sector size, so that direct I/O works
+#    (6.1's loop.ko keys this on O_DIRECT, 6.12's on the flag: xloop on
+#    either); asked for by neither, 512-byte sectors and the page cache.
+modprobe null_blk nr_devices=1 bs=4096 memory_backed=1 gb=1 || fail "no null_blk"
+wait_for /dev/nullb0 || fail "no /dev/nullb0"
+expect_eq "null_blk sector size" 4096 "$(blockdev --getss /dev/nullb0)"
+for how in odirect dio none; do
+	opts=()
+	[ $how = none ] || opts=("$how")
+	dev=$("$XL_PROBE" attach /dev/xloop-control xloop /dev/nullb0 "${opts[@]}")
+	got="$(blockdev --getss "$dev") $(cat "/sys/block/${dev#/dev/}/loop/dio")"
+	case $how in
+	none) expect_eq "4Kn backing, buffered: sector size, dio" "512 0" "$got" ;;
+	*) expect_eq "4Kn backing, direct I/O by $how: sector size, dio" "4096 1" "$got" ;;
+	esac
+	"$XL_PROBE" detach "$dev"
+	sleep 0.2
+done
+rmmod null_blk
 no_device_bound xloop

@@ -7,7 +7,9 @@
 #     calls succeed or fail: BLKZEROOUT (the block layer falls back to
 #     writing zeroes itself when the device cannot), and fallocate on the
 #     device (punching or zeroing without that fallback: EOPNOTSUPP where the
-#     backing file cannot) -- and what succeeded reads back as zeroes.
+#     backing file cannot) -- and what succeeded reads back as zeroes.  On a
+#     block device (the virtio disk), the limits mirror its write-zeroes
+#     limit, with its physical block size for a granularity it lacks.
 #  2. The zeroes land at the request's offset even when the backing file was
 #     opened O_APPEND (as every other write does), and the file keeps its
 #     size.
@@ -15,6 +17,7 @@
 #     it while zeroes are written neither changes the frozen file system
 #     (ext2 warns if it does) nor deadlocks (XLOOP_FREEZE_ROUNDS, default
 #     40, freeze and thaw rounds; in $BUILD/xloop-knobs.env, see kmod-lib.sh).
+# xt-disk: 64
 # xt-timeout: 300
 . "$XT_LIB"
 # shellcheck source=../kmod-lib.sh
@@ -72,11 +75,26 @@ outcome() {
 	fi
 }
 
+# bdev_limits DRIVER: the limits of a device of DRIVER on the virtio disk.
+bdev_limits() {
+	local dev q
+	dev=$("$XL_PROBE" attach "/dev/$1-control" "$1" "$XT_DISK")
+	q=/sys/block/${dev#/dev/}/queue
+	echo "disk discard_max_bytes $(cat "$q/discard_max_bytes")"
+	echo "disk discard_granularity $(cat "$q/discard_granularity")"
+	echo "disk write_zeroes_max_bytes $(cat "$q/write_zeroes_max_bytes")"
+	"$XL_PROBE" detach "$dev"
+	sleep 0.2
+}
+
 for driver in loop xloop; do
 	if [ $driver = loop ]; then stock_loop_load; fi
-	for d in e4 t e2 mx; do
-		zeroing $driver $d
-	done >"$driver.out"
+	{
+		for d in e4 t e2 mx; do
+			zeroing $driver $d
+		done
+		bdev_limits $driver
+	} >"$driver.out"
 	if [ $driver = loop ]; then stock_loop_unload; fi
 done
 cat xloop.out

@@ -8,13 +8,14 @@
 # than the guest's CPUs, under TCG, can send the next request, and the average
 # in flight measures CPU speed (buffered: 1.99 on one CI machine, 2.4-4.4
 # here).  With it, 16 reads sent at once wait side by side whatever the CPU:
-# buffered 5.8-9.9, direct 11.7-15.0 (here and in CI), on both kernels.
+# buffered 13.0-13.1, direct 14.7-15.0 on both kernels.
 # Behind loop.ko's buffered reads (one worker per cgroup, reading in turn)
 # the disk averages 1.00 requests in flight.
 # Reads the page cache serves are no exception: 1 MiB reads kept 16 deep are
-# in flight on the device together too, from the device's own counters.
-# Nor are buffered writes to a file system that takes no IOCB_NOWAIT writes
-# (ext4): 1 MiB writes sent 16 deep are in flight on the device together.
+# in flight on the device together too, from the device's own counters
+# (7.6-12.3).  Nor are buffered writes to a file system that takes no
+# IOCB_NOWAIT writes (ext4): 1 MiB writes sent 16 deep are in flight on the
+# device together (14.5-15.5).
 # xt-disk: 192
 # xt-timeout: 240
 . "$XT_LIB"

@@ -12,7 +12,7 @@
 . "$XT_TOP/tests/vm/kmod-lib.sh"
 cg=/sys/fs/cgroup
 limited=$cg/xt-limited
-limit=$((2 * 1024 * 1024))	# bytes per second
+limit=$((1024 * 1024))	# bytes per second
 cleanup() {
 	xl_restore
 	if mountpoint -q back; then umount back; fi
