@@ -131,6 +131,24 @@ TEST_F(MinixCli, InspectShowsGeometryUsageAndLayout)
 	EXPECT_NE(out.find("data zones"), std::string::npos) << out;
 }
 
+// Output that cannot be written is an error (util-linux close_stdout): exit
+// status 1 and "write error", where the tool used to exit 0.
+TEST_F(MinixCli, AWriteErrorOnStdoutFails)
+{
+	ASSERT_EQ(x("mkdir -p " + img_q() + " /a/b/c"), 0);
+	for (const std::string &cmd : {"ls -R " + img_q() + " /", "inspect " + img_q(),
+	                               "fsck -f -l " + img_q(), "mkfs --force -1 " + img_q()}) {
+		std::string out; // stderr only
+		EXPECT_EQ(run_command("(" + std::string(XLOOP_BINARY) + " " + cmd + " >/dev/full)",
+		                      &out),
+		          1)
+		        << cmd;
+		EXPECT_NE(out.find("xloop: write error: No space left on device"),
+		          std::string::npos)
+		        << cmd << ": " << out;
+	}
+}
+
 // get and put refuse the image itself as the host file: get used to
 // truncate the image to 0 bytes, put to copy a half-written file.
 TEST_F(MinixCli, GetAndPutRefuseTheImageItself)

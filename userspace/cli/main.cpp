@@ -1,9 +1,12 @@
 // xloop: attach, detach and list loop devices, make, check and read minix
 // filesystems.  This file is the edge: it parses the command line, runs the
 // chosen command, and maps its outcome to an exit status.
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <string>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -17,6 +20,27 @@ int usage_error(const CLI::App &command, const std::string &what, int status)
 	std::string name = command.get_parent() ? "xloop " + command.get_name() : "xloop";
 	fmt::print(stderr, "{}: {}\nTry '{} --help' for more information.\n", name, what, name);
 	return status;
+}
+
+// util-linux's close_stdout(): output that did not reach its destination (a
+// full disk, /dev/full) is an error, exit status 1; a closed pipe is not.
+int close_stdout(int status)
+{
+	errno = 0;
+	bool failed = std::ferror(stdout) != 0;
+	int saved = errno;
+	if (std::fclose(stdout) != 0) {
+		failed = true;
+		saved = errno;
+	}
+	if (!failed || saved == EPIPE)
+		return status;
+	// stdio, not fmt: fmt throws when stderr cannot be written either.
+	if (saved)
+		std::fprintf(stderr, "xloop: write error: %s\n", std::strerror(saved));
+	else
+		std::fprintf(stderr, "xloop: write error\n");
+	return status ? status : 1;
 }
 
 } // namespace
@@ -52,5 +76,14 @@ int main(int argc, char **argv)
 	}
 
 	const CLI::App *command = app.get_subcommands().front();
-	return actions[command]();
+	int status;
+	try {
+		status = actions[command]();
+	} catch (const std::system_error &e) {
+		// fmt::print() found stdout (or stderr) unwritable mid-command.
+		std::fprintf(stderr, "xloop: write error: %s\n", e.code().message().c_str());
+		std::fclose(stdout);
+		return 1;
+	}
+	return close_stdout(status);
 }
