@@ -131,6 +131,36 @@ TEST_F(MinixCli, InspectShowsGeometryUsageAndLayout)
 	EXPECT_NE(out.find("data zones"), std::string::npos) << out;
 }
 
+// Numbers out of range are clear errors, never a crash: "-1" used to wrap
+// to 2^64-1 and abort with "double free or corruption" (a zero-length inode
+// table written past); an existing filesystem is left as it was.
+TEST_F(MinixCli, MkfsRefusesOutOfRangeNumbers)
+{
+	ASSERT_EQ(x("mkdir " + img_q() + " /kept"), 0);
+	const std::vector<uint8_t> before = img_.read();
+	struct Case {
+		std::string args;
+		int status;
+		std::string message;
+	};
+	for (const Case &c : std::vector<Case>{
+	             {"-i -1", 16, "--inodes: not a non-negative decimal number: '-1'"},
+	             {"-i 18446744073709551615", 8, "too many inodes"},
+	             {"-3 -i 4294967295", 8, "too many inodes"},
+	             {"-n -14", 16, "--namelength: not a non-negative decimal number"},
+	             {"-i 1x", 16, "not a non-negative decimal number: '1x'"},
+	     }) {
+		std::string out;
+		EXPECT_EQ(x("mkfs --force " + c.args + " " + img_q(), &out), c.status) << c.args;
+		EXPECT_NE(out.find(c.message), std::string::npos) << c.args << ": " << out;
+		EXPECT_TRUE(img_.read() == before) << c.args << " changed the image";
+	}
+	std::string out;
+	EXPECT_EQ(x("mkfs --force " + img_q() + " -5", &out), 16);
+	EXPECT_NE(out.find("blocks: not a non-negative decimal number: '-5'"), std::string::npos)
+	        << out;
+}
+
 // Output that cannot be written is an error (util-linux close_stdout): exit
 // status 1 and "write error", where the tool used to exit 0.
 TEST_F(MinixCli, AWriteErrorOnStdoutFails)

@@ -124,8 +124,9 @@ void setup_mkfs(CLI::App &cmd, Action &action)
 	cmd.add_flag("-2", args->v2, "Minix V2");
 	cmd.add_flag("-3", args->v3, "Minix V3");
 	cmd.add_option("-n,--namelength", args->name_len,
-	               "maximum file name length: 14 or 30 (V1/V2), 60 (V3)");
-	cmd.add_option("-i,--inodes", args->inodes, "number of inodes");
+	               "maximum file name length: 14 or 30 (V1/V2), 60 (V3)")
+	        ->check(kUnsignedNumber);
+	cmd.add_option("-i,--inodes", args->inodes, "number of inodes")->check(kUnsignedNumber);
 	cmd.add_option("--block-size", args->block_size, "block size for V3: 1024, 2048 or 4096")
 	        ->check(CLI::IsMember({1024, 2048, 4096}));
 	cmd.add_flag("--force", args->force, "overwrite an existing filesystem or partition table");
@@ -135,7 +136,8 @@ void setup_mkfs(CLI::App &cmd, Action &action)
 	        ->check(CLI::IsMember({"yes", "no", "nonblock", "1", "0"}));
 	cmd.add_option("target", args->target, "image file or block device")->required();
 	cmd.add_option("blocks", args->blocks,
-	               "size in filesystem blocks (default: the whole target)");
+	               "size in filesystem blocks (default: the whole target)")
+	        ->check(kUnsignedNumber);
 	action = [args] { return run_mkfs(*args); };
 }
 

@@ -24,4 +24,14 @@ struct CommandSpec {
 
 std::span<const CommandSpec> command_table();
 
+// For unsigned options: digits only, so "-1" is an error rather than 2^64-1
+// (util-linux's strtoul_or_err() refuses a sign too).
+inline const CLI::Validator kUnsignedNumber(
+        [](const std::string &value) -> std::string {
+	        if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos)
+		        return "not a non-negative decimal number: '" + value + "'";
+	        return {};
+        },
+        "UINT");
+
 } // namespace xloop::cli

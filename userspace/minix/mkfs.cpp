@@ -97,6 +97,9 @@ Result<Superblock> plan_filesystem(const MkfsOptions &opts, uint64_t device_byte
 			inodes = blocks / 3;
 	}
 	uint64_t ipb = sb.block_size / (opts.version == Version::v1 ? 32 : 64);
+	// Before rounding up, which would wrap near 2^64 (to an empty table).
+	if (inodes >= UINT32_MAX)
+		return usage(fmt::format("too many inodes: {}", inodes));
 	inodes = div_up(inodes, ipb) * ipb;
 	if (opts.version != Version::v3 && inodes > XMINIX_MAX_INODES_16)
 		inodes = XMINIX_MAX_INODES_16;
