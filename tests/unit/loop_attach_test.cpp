@@ -320,6 +320,27 @@ TEST_F(LoopAttach, NoOverlapReusesTheSameMapping)
 	EXPECT_EQ(os.device(1).state(), DeviceState::unbound);
 }
 
+// losetup -L: an identical mapping that is read-only is not reused for a
+// writable attach ("overlapping read-only loop device exists"); for a
+// read-only one it is.
+TEST_F(LoopAttach, NoOverlapDoesNotReuseAReadOnlyMappingForWriting)
+{
+	AttachRequest request;
+	request.read_only = true;
+	ASSERT_TRUE(attach(request).ok());
+	request.no_overlap = true;
+	request.read_only = false;
+	auto refused = attach(request);
+	ASSERT_FALSE(refused.ok());
+	EXPECT_EQ(refused.error().message(),
+	          "a.img: overlapping read-only loop device exists (/dev/loop0)");
+	EXPECT_EQ(os.device(1).state(), DeviceState::unbound);
+	request.read_only = true;
+	auto reused = attach(request);
+	ASSERT_TRUE(reused.ok()) << reused.error().message();
+	EXPECT_TRUE(reused->reused);
+}
+
 TEST_F(LoopAttach, NoOverlapRefusesAnOverlappingMapping)
 {
 	ASSERT_TRUE(attach({}).ok());

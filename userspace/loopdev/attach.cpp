@@ -70,6 +70,11 @@ Result<std::optional<std::string>> LoopContext::find_overlap(const AttachRequest
 	for (const DeviceInfo &user : *users) {
 		switch (classify_overlap({user.offset, user.sizelimit}, wanted)) {
 		case Overlap::same:
+			// A read-only device cannot become writable: no reuse (losetup).
+			if (user.read_only && !request.read_only)
+				return Error(EBUSY, request.file,
+				             "overlapping read-only loop device exists (" +
+				                     user.disk.path + ")");
 			return std::optional<std::string>(user.disk.path);
 		case Overlap::overlapping:
 			return Error(EBUSY, request.file,
