@@ -1,45 +1,37 @@
 // libFuzzer target: arbitrary bytes as a Minix image.  It runs fsck (check,
-// then repair on a copy), opens the image, walks the whole tree reading
-// files and symlinks, and tries a few changes.  Built with ASan and UBSan
+// then repair on a copy), opens the image, walks the whole tree with the
+// library's walk (reading files and symlinks), and makes the changes the
+// tool makes: a path with its parents (mkdir -p), a file copied in and out
+// (put, get), trees removed (rm -r), a rename.  Built with ASan and UBSan
 // by tests/fuzz/run.sh; any crash, leak, sanitizer report or hang fails.
 #include <cstddef>
 #include <cstdint>
-#include <set>
 #include <vector>
 
 #include "minix/block_device.hpp"
 #include "minix/filesystem.hpp"
 #include "minix/fsck.hpp"
+#include "minix/tree.hpp"
 
 namespace
 {
 
 using namespace xloop::minix;
 
-void walk(Filesystem &fs, uint32_t dir, std::set<uint32_t> &seen, unsigned depth)
+// Reads what the tree holds, as ls -R -l and get do.
+void read_tree(Filesystem &fs)
 {
-	if (depth > 64 || !seen.insert(dir).second)
-		return;
-	xloop::Result<std::vector<DirEntry>> entries = fs.readdir(dir);
-	if (!entries)
-		return;
 	std::vector<uint8_t> buf(4096);
-	for (const DirEntry &e : *entries) {
-		if (e.name == "." || e.name == "..")
-			continue;
-		(void)fs.lookup(dir, e.name);
-		xloop::Result<Inode> in = fs.stat(e.ino);
-		if (!in)
-			continue;
-		if (in->is_dir())
-			walk(fs, e.ino, seen, depth + 1);
-		else if (in->is_symlink())
+	(void)walk_tree(fs, kRootIno, [&](const TreeEntry &e) {
+		(void)fs.lookup(e.dir, e.name);
+		if (e.inode.is_symlink())
 			(void)fs.readlink(e.ino);
-		else if (in->is_reg())
+		else if (e.inode.is_reg())
 			for (uint64_t off = 0; off < 65536; off += buf.size())
 				if (!fs.read(e.ino, off, buf).ok())
 					break;
-	}
+		return xloop::Status{};
+	});
 }
 
 void run_fsck(std::vector<uint8_t> bytes, bool repair)
@@ -77,26 +69,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	xloop::Result<std::unique_ptr<Filesystem>> fs = Filesystem::open(dev, opts);
 	if (!fs)
 		return 0;
-	std::set<uint32_t> seen;
-	walk(**fs, kRootIno, seen, 0);
-	(void)(*fs)->statfs();
-	(void)(*fs)->usage();
+	Filesystem &f = **fs;
+	read_tree(f);
+	(void)f.statfs();
+	(void)f.usage();
 	// Changes on a possibly corrupt image: errors are fine, crashes are not.
-	xloop::Result<uint32_t> f = (*fs)->create(kRootIno, "fz", 0644);
-	if (f) {
+	xloop::Result<uint32_t> dir = make_path(f, "/fz/a/b", 0755);
+	xloop::Result<uint32_t> file = f.create(dir ? *dir : kRootIno, "data", 0644);
+	if (file) {
 		std::vector<uint8_t> chunk(3000, 0x5a);
-		(void)(*fs)->write(*f, 5000, chunk);
-		(void)(*fs)->truncate(*f, 100);
+		(void)f.write(*file, 5000, chunk);
+		std::vector<uint8_t> back(8000);
+		(void)f.read(*file, 0, back);
+		(void)f.truncate(*file, 100);
 	}
-	(void)(*fs)->mkdir(kRootIno, "fd", 0755);
-	(void)(*fs)->rename(kRootIno, "fz", kRootIno, "fd2");
-	xloop::Result<std::vector<DirEntry>> root = (*fs)->readdir(kRootIno);
+	(void)f.rename(kRootIno, "fz", kRootIno, "fz2");
+	xloop::Result<std::vector<DirEntry>> root = f.readdir(kRootIno);
 	if (root)
 		for (const DirEntry &e : *root)
-			if (e.name != "." && e.name != "..") {
-				(void)(*fs)->unlink(kRootIno, e.name);
-				(void)(*fs)->rmdir(kRootIno, e.name);
-			}
-	(void)(*fs)->unmount();
+			if (e.name != "." && e.name != "..")
+				(void)remove_tree(f, kRootIno, e.name);
+	read_tree(f);
+	(void)f.unmount();
 	return 0;
 }

@@ -2,13 +2,13 @@
 // -R lists the whole tree below PATH, one path per line (as find does); -n
 // prints every field as a number, for scripts: mode (octal, with the type),
 // links, uid, gid, size or major,minor, mtime (seconds), path.
-#include <algorithm>
 #include <ctime>
 #include <memory>
 
 #include <fmt/format.h>
 
 #include "cli/minix_commands.hpp"
+#include "minix/tree.hpp"
 
 namespace xloop::cli
 {
@@ -70,31 +70,35 @@ int print_entry(minix::Filesystem &fs, uint32_t ino, const std::string &name, co
 	return 0;
 }
 
-// Lists a directory; with -R, every directory below it too, by full path.
-// `seen` stops a corrupt image's directory cycles.
-int list_dir(minix::Filesystem &fs, uint32_t dir, const std::string &prefix, const LsArgs &args,
-             std::vector<uint32_t> &seen)
+// Lists a directory's entries (with -a, "." and ".." too).
+int list_dir(minix::Filesystem &fs, uint32_t dir, const LsArgs &args)
 {
 	Result<std::vector<minix::DirEntry>> entries = fs.readdir(dir);
 	if (!entries) {
-		print_error(entries.error().within(args.image + ": " +
-		                                   (prefix.empty() ? args.path : prefix)));
+		print_error(entries.error().within(args.image + ": " + args.path));
 		return 1;
 	}
-	seen.push_back(dir);
 	int status = 0;
 	for (const minix::DirEntry &e : *entries) {
-		bool dot = e.name == "." || e.name == "..";
-		if (dot && (!args.all || args.recursive))
+		if ((e.name == "." || e.name == "..") && !args.all)
 			continue;
-		std::string name = args.recursive ? prefix + e.name : e.name;
-		status |= print_entry(fs, e.ino, name, args);
-		if (!args.recursive || dot)
-			continue;
-		Result<minix::Inode> inode = fs.stat(e.ino);
-		if (inode && inode->is_dir() &&
-		    std::find(seen.begin(), seen.end(), e.ino) == seen.end())
-			status |= list_dir(fs, e.ino, name + "/", args, seen);
+		status |= print_entry(fs, e.ino, e.name, args);
+	}
+	return status;
+}
+
+// -R: every entry below the directory, by its path from there; a corrupt
+// tree (a directory cycle) ends the listing with an error.
+int list_tree(minix::Filesystem &fs, uint32_t dir, const LsArgs &args)
+{
+	int status = 0;
+	Status walked = minix::walk_tree(fs, dir, [&](const minix::TreeEntry &e) {
+		status |= print_entry(fs, e.ino, e.path, args);
+		return Status{};
+	});
+	if (!walked) {
+		print_error(walked.error().within(args.image + ": " + args.path));
+		return 1;
 	}
 	return status;
 }
@@ -119,8 +123,7 @@ int run_ls(const LsArgs &args)
 	}
 	if (!inode->is_dir())
 		return print_entry(fs, *ino, args.path, args);
-	std::vector<uint32_t> seen;
-	return list_dir(fs, *ino, "", args, seen);
+	return args.recursive ? list_tree(fs, *ino, args) : list_dir(fs, *ino, args);
 }
 
 } // namespace

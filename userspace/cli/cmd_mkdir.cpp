@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "cli/minix_commands.hpp"
+#include "minix/tree.hpp"
 
 namespace xloop::cli
 {
@@ -37,25 +38,11 @@ int run_mkdir(const MkdirArgs &args)
 	std::string where = args.image + ": " + args.path;
 	int status = 0;
 	if (args.parents) {
-		uint32_t dir = minix::kRootIno;
-		size_t pos = 0;
-		while (pos < args.path.size() && status == 0) {
-			size_t end = args.path.find('/', pos);
-			if (end == std::string::npos)
-				end = args.path.size();
-			std::string part = args.path.substr(pos, end - pos);
-			pos = end + 1;
-			if (part.empty() || part == ".")
-				continue;
-			Result<uint32_t> next = fs.lookup(dir, part);
-			if (!next && next.error().code() == ENOENT)
-				next = fs.mkdir(dir, part, static_cast<uint16_t>(mode));
-			if (!next) {
-				print_error(next.error().within(where));
-				status = 1;
-			} else {
-				dir = *next;
-			}
+		Result<uint32_t> made =
+		        minix::make_path(fs, args.path, static_cast<uint16_t>(mode));
+		if (!made) {
+			print_error(made.error().within(args.image));
+			status = 1;
 		}
 	} else {
 		Result<ParentAndName> target = resolve_parent(fs, args.path);

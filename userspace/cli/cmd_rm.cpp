@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "cli/minix_commands.hpp"
+#include "minix/tree.hpp"
 
 namespace xloop::cli
 {
@@ -15,29 +16,19 @@ struct RmArgs {
 	bool recursive = false;
 };
 
-// Removes `name` in `dir`, descending into directories first.
-Status remove_tree(minix::Filesystem &fs, uint32_t dir, const std::string &name, bool recursive)
+// Removes `name` in `dir`: a file, or with `recursive` a directory tree.
+Status remove(minix::Filesystem &fs, uint32_t dir, const std::string &name, bool recursive)
 {
-	Result<uint32_t> ino = fs.lookup(dir, name);
-	if (!ino)
-		return ino.error();
-	Result<minix::Inode> inode = fs.stat(*ino);
-	if (!inode)
-		return inode.error();
-	if (!inode->is_dir())
-		return fs.unlink(dir, name);
-	if (!recursive)
-		return Error(EISDIR, "", "is a directory (use -r)");
-	Result<std::vector<minix::DirEntry>> entries = fs.readdir(*ino);
-	if (!entries)
-		return entries.error();
-	for (const minix::DirEntry &e : *entries) {
-		if (e.name == "." || e.name == "..")
-			continue;
-		if (Status st = remove_tree(fs, *ino, e.name, true); !st)
-			return st.error().within(name);
+	if (!recursive) {
+		Result<uint32_t> ino = fs.lookup(dir, name);
+		Result<minix::Inode> inode =
+		        ino ? fs.stat(*ino) : Result<minix::Inode>(ino.error());
+		if (!inode)
+			return inode.error();
+		if (inode->is_dir())
+			return Error(EISDIR, "", "is a directory (use -r)");
 	}
-	return fs.rmdir(dir, name);
+	return minix::remove_tree(fs, dir, name);
 }
 
 int run_rm(const RmArgs &args)
@@ -52,8 +43,7 @@ int run_rm(const RmArgs &args)
 	Status st =
 	        target ? (target->name.empty()
 	                          ? Status(Error(EBUSY, "/", "cannot remove the root directory"))
-	                          : remove_tree(*image->fs, target->dir, target->name,
-	                                        args.recursive))
+	                          : remove(*image->fs, target->dir, target->name, args.recursive))
 	               : Status(target.error());
 	int status = 0;
 	if (!st) {
