@@ -114,6 +114,9 @@ TEST_F(MinixCli, ErrorsNameTheObjectAndTheErrno)
 	EXPECT_EQ(x("ls " + shell_quote(garbage.path()), &out), 1);
 	EXPECT_NE(out.find("bad magic number"), std::string::npos) << out;
 	EXPECT_EQ(x("fsck -f " + shell_quote(garbage.path())), 8);
+	out.clear();
+	EXPECT_EQ(x("frobnicate " + img_q(), &out), 1);
+	EXPECT_NE(out.find("xloop: unknown command 'frobnicate'"), std::string::npos) << out;
 }
 
 TEST_F(MinixCli, InspectShowsGeometryUsageAndLayout)
@@ -159,6 +162,31 @@ TEST_F(MinixCli, MkfsRefusesOutOfRangeNumbers)
 	EXPECT_EQ(x("mkfs --force " + img_q() + " -5", &out), 16);
 	EXPECT_NE(out.find("blocks: not a non-negative decimal number: '-5'"), std::string::npos)
 	        << out;
+}
+
+// fsck -l and -v as fsck.minix prints them (directories end in ':'), the
+// oracle on the same image; "Forcing filesystem check" only once the
+// superblock is known to be one.
+TEST_F(MinixCli, FsckListingMatchesFsckMinix)
+{
+	TempFile host;
+	host.write({'x'});
+	ASSERT_EQ(x("mkdir -p " + img_q() + " /a/b"), 0);
+	ASSERT_EQ(x("put " + img_q() + " " + shell_quote(host.path()) + " /a/file"), 0);
+	for (const char *flags : {"-fl", "-flv", "-fs"}) {
+		std::string ours, theirs;
+		EXPECT_EQ(x(std::string("fsck ") + flags + " " + img_q(), &ours), 0) << flags;
+		EXPECT_EQ(run_command(std::string("/usr/sbin/fsck.minix ") + flags + " " + img_q(),
+		                      &theirs),
+		          0)
+		        << flags;
+		EXPECT_EQ(ours, theirs) << flags;
+	}
+	TempFile garbage;
+	garbage.write(std::vector<uint8_t>(8192, 0xab));
+	std::string out;
+	EXPECT_EQ(x("fsck -f " + shell_quote(garbage.path()), &out), 8);
+	EXPECT_EQ(out.find("Forcing"), std::string::npos) << out;
 }
 
 // Output that cannot be written is an error (util-linux close_stdout): exit

@@ -31,8 +31,7 @@ int run_fsck(FsckArgs &args)
 		print_error(dev.error());
 		return 8;
 	}
-	if (args.opts.force)
-		fmt::print("Forcing filesystem check on {}.\n", args.target);
+	args.opts.name = args.target;
 	args.opts.print = [](const std::string &line) { fmt::print("{}\n", line); };
 	Result<minix::FsckResult> result = minix::fsck(*dev, args.opts);
 	if (!result) {

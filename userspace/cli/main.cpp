@@ -72,6 +72,9 @@ int main(int argc, char **argv)
 	} catch (const CLI::ParseError &e) {
 		for (const CLI::App *command : app.get_subcommands())
 			return usage_error(*command, e.what(), usage_exits[command]);
+		// CLI11 calls a word that names no command a missing subcommand.
+		if (argc > 1 && argv[1][0] != '-')
+			return usage_error(app, fmt::format("unknown command '{}'", argv[1]), 1);
 		return usage_error(app, e.what(), 1);
 	}
 

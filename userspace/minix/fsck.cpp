@@ -448,10 +448,11 @@ Status Checker::visit_entry(size_t index)
 		set_bit(imap_, eino, true);
 	if (++inode_count_[eino] == 0)
 		inode_count_[eino]--;
+	// As fsck.minix: a directory's name ends in ':'.
 	if (opts_.list)
-		say(opts_.verbose
-		            ? fmt::format("{:6} {:07o} {:3} {}", eino, in.mode, in.nlinks, path)
-		            : path);
+		say((opts_.verbose ? fmt::format("{:6} {:07o} {:3} {}", eino, in.mode, in.nlinks, path)
+		                   : path) +
+		    (in.is_dir() ? ":" : ""));
 	if (!first_time) {
 		stats_.links++;
 		return {};
@@ -680,6 +681,9 @@ Result<FsckResult> fsck(BlockDevice &dev, const FsckOptions &opts)
 		clean.skipped = true;
 		return clean;
 	}
+	// Only once the superblock is known to be one, as fsck.minix.
+	if (opts.force && opts.print)
+		opts.print(fmt::format("Forcing filesystem check on {}.", opts.name));
 	// The inode table may sit past its normal place (fsck.minix's
 	// "Firstzone != Norm_firstzone"): check the rest, report that.
 	if (Status st = check_superblock(*sb, dev.size()); !st)

@@ -24,6 +24,7 @@ struct FsckOptions {
 	bool list = false;    // -l: print every path
 	bool verbose = false; // -v: usage statistics
 	bool super = false;   // -s: superblock information
+	std::string name;     // the device or image, as messages name it
 	// Receives every line of the report (problems, listings, statistics).
 	std::function<void(const std::string &)> print;
 };
