@@ -31,11 +31,29 @@ TEST(LoopSizeParse, BinaryAndDecimalUnits)
 
 TEST(LoopSizeParse, Garbage)
 {
-	for (const char *bad : {"", "abc", "-1", "1x", "1KiBB", "K", "1 K", "1.5M", "0x"}) {
+	for (const char *bad :
+	     {"", "abc", "-1", " -1", "1x", "1KiBB", "K", "1 K", "1.5", "0x", "08"}) {
 		auto size = parse_size(bad);
 		ASSERT_FALSE(size.ok()) << bad;
 		EXPECT_EQ(size.error().code(), EINVAL) << bad;
 	}
+}
+
+// util-linux's strtosize(), the oracle: each value as fallocate -l, which
+// parses with it, took it on the development machine.
+TEST(LoopSizeParse, AsUtilLinuxReadsThem)
+{
+	EXPECT_EQ(*parse_size("010"), 8u);
+	EXPECT_EQ(*parse_size("0x10"), 16u);
+	EXPECT_EQ(*parse_size(" 12"), 12u);
+	EXPECT_EQ(*parse_size("1.5M"), 1572864u);
+	EXPECT_EQ(*parse_size("1.23K"), 1259u);
+	EXPECT_EQ(*parse_size("0.5K"), 512u);
+	EXPECT_EQ(*parse_size("1.05K"), 1075u);
+	EXPECT_EQ(*parse_size("1.005M"), 1053818u);
+	EXPECT_EQ(*parse_size("1kb"), 1000u);
+	EXPECT_EQ(*parse_size("1Kb"), 1000u);
+	EXPECT_EQ(parse_size("2Z").error().code(), ERANGE);
 }
 
 TEST(LoopSizeParse, Overflow)
