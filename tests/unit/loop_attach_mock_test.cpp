@@ -47,6 +47,7 @@ class MockLoopControl : public LoopControl
 {
 public:
 	MOCK_METHOD(Result<unsigned>, get_free, (), (override));
+	MOCK_METHOD(Result<unsigned>, add, (unsigned number), (override));
 };
 
 class MockLoopOs : public LoopOs

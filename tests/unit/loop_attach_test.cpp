@@ -174,6 +174,22 @@ TEST_F(LoopAttach, WithoutLoopConfigureItBindsInSteps)
 	EXPECT_EQ(device.size_bytes(), (10u << 20) - 8192);
 }
 
+// losetup /dev/loop9 FILE with no loop9 yet: the driver is asked to make
+// it (LOOP_CTL_ADD 9), then it is bound.
+TEST_F(LoopAttach, AChosenDeviceThatDoesNotExistYetIsCreated)
+{
+	AttachRequest request;
+	request.device = "/dev/loop9";
+	ASSERT_LT(os.device_count(), 10u);
+	auto attached = attach(request);
+	ASSERT_TRUE(attached.ok()) << attached.error().message();
+	EXPECT_EQ(attached->device, "/dev/loop9");
+	EXPECT_EQ(os.device(9).state(), DeviceState::bound);
+	// A name the driver does not give is still no such device.
+	request.device = "/dev/loopy";
+	EXPECT_EQ(attach(request).error().message(), "/dev/loopy: No such file or directory");
+}
+
 TEST_F(LoopAttach, AFailedStepUnbindsTheDevice)
 {
 	os.before = [](const std::string &call) -> std::optional<int> {

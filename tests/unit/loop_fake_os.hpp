@@ -275,6 +275,16 @@ public:
 		}
 		return os_.add_device();
 	}
+	Result<unsigned> add(unsigned number) override
+	{
+		if (auto err = os_.enter("LOOP_CTL_ADD"))
+			return *err;
+		if (number < os_.device_count())
+			return Error(EEXIST, "LOOP_CTL_ADD");
+		while (os_.device_count() <= number)
+			os_.add_device();
+		return number;
+	}
 
 private:
 	FakeLoopOs &os_;

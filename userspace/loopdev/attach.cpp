@@ -113,6 +113,23 @@ Status LoopContext::bind_legacy(LoopDevice &device, const BackingFile &file,
 	return st;
 }
 
+Status LoopContext::create_missing(const std::string &path)
+{
+	auto exists = os_.stat(path);
+	if (exists || exists.error().code() != ENOENT)
+		return {};
+	auto number = driver_.disk_number(path.substr(path.rfind('/') + 1));
+	if (!number)
+		return {}; // not a name the driver gives: the open says ENOENT
+	auto control = os_.open_control(driver_.control);
+	if (!control)
+		return control.error();
+	auto added = (*control)->add(*number);
+	if (!added && added.error().code() != EEXIST)
+		return added.error();
+	return {};
+}
+
 Result<std::unique_ptr<LoopDevice>>
 LoopContext::bind(const std::string &path, const BackingFile &file, const loop_config &config)
 {
@@ -212,6 +229,8 @@ Result<Attached> LoopContext::attach(const AttachRequest &request)
 		std::string path;
 		if (request.device) {
 			path = *request.device;
+			if (Status st = create_missing(path); !st)
+				return st.error();
 		} else {
 			if (!control) {
 				auto opened = os_.open_control(driver_.control);

@@ -135,6 +135,13 @@ public:
 			return errno_error(path_ + ": LOOP_CTL_GET_FREE");
 		return static_cast<unsigned>(n);
 	}
+	Result<unsigned> add(unsigned number) override
+	{
+		int n = ::ioctl(fd_.get(), LOOP_CTL_ADD, number);
+		if (n < 0)
+			return errno_error(path_ + ": LOOP_CTL_ADD");
+		return static_cast<unsigned>(n);
+	}
 
 private:
 	Fd fd_;

@@ -64,7 +64,8 @@ class LoopControl
 {
 public:
 	virtual ~LoopControl() = default;
-	virtual Result<unsigned> get_free() = 0; // LOOP_CTL_GET_FREE
+	virtual Result<unsigned> get_free() = 0;           // LOOP_CTL_GET_FREE
+	virtual Result<unsigned> add(unsigned number) = 0; // LOOP_CTL_ADD
 };
 
 class LoopOs
