@@ -52,6 +52,25 @@ TEST(Fd, OpenFailureNamesThePath)
 	EXPECT_EQ(fd.error().context(), "/nonexistent/xloop-test");
 }
 
+// One context per message (issue 17: "img: /x: x: File exists").
+TEST(Error, WithinNamesEachThingOnce)
+{
+	EXPECT_EQ(Error(EEXIST, "x").within("img: /x").message(), "img: /x: File exists");
+	EXPECT_EQ(Error(ENOENT, "/nope").within("img: /nope").message(),
+	          "img: /nope: No such file or directory");
+	EXPECT_EQ(Error(ENOENT, "/nope").within("img: /nope/deeper").message(),
+	          "img: /nope/deeper: No such file or directory");
+	EXPECT_EQ(Error(ENOTDIR, "inode 5").within("img: /f/g").message(),
+	          "img: /f/g: Not a directory");
+	// Contexts that say more stay.
+	EXPECT_EQ(Error(EIO, "inode 5", "bad zone 9").within("img: /f").message(),
+	          "img: /f: inode 5: bad zone 9");
+	EXPECT_EQ(Error(EBUSY, "LOOP_CONFIGURE").within("/dev/xloop3").message(),
+	          "/dev/xloop3: LOOP_CONFIGURE: Device or resource busy");
+	EXPECT_EQ(Error(ENOENT, "xa").within("img: /x").message(),
+	          "img: /x: xa: No such file or directory");
+}
+
 TEST(Fd, ClosesExactlyOnceAndMoves)
 {
 	auto opened = Fd::open("/dev/null", O_RDONLY);

@@ -34,13 +34,39 @@ public:
 		return context_.empty() ? what : context_ + ": " + what;
 	}
 
-	// The same error seen from an outer object: "outer: inner-context".
+	// The same error seen from an outer object: "outer: inner-context", or
+	// just "outer" where the inner context only names the same thing again
+	// (one context per message: not "img: /x: x: File exists").
 	Error within(const std::string &outer) const
 	{
-		return Error(code_, context_.empty() ? outer : outer + ": " + context_, detail_);
+		if (context_.empty() || repeats(outer, context_) || bare_inode())
+			return Error(code_, outer, detail_);
+		return Error(code_, outer + ": " + context_, detail_);
 	}
 
 private:
+	// Does `inner` name what the last part of `outer` names: the same path,
+	// its last component, or a directory on the way to it?
+	static bool repeats(const std::string &outer, const std::string &inner)
+	{
+		size_t colon = outer.rfind(": ");
+		std::string last = colon == std::string::npos ? outer : outer.substr(colon + 2);
+		if (last == inner)
+			return true;
+		if (last.size() > inner.size() && last.ends_with(inner) &&
+		    last[last.size() - inner.size() - 1] == '/')
+			return true;
+		return inner.starts_with("/") && last.starts_with(inner + "/");
+	}
+
+	// An inode number is worth naming with what is wrong with it, not with a
+	// plain errno an outer path already explains ("inode 5: Not a directory").
+	bool bare_inode() const
+	{
+		return detail_.empty() && context_.starts_with("inode ") &&
+		       context_.find_first_not_of("0123456789", 6) == std::string::npos;
+	}
+
 	int code_;
 	std::string context_;
 	std::string detail_;
