@@ -1,5 +1,6 @@
 // The offline image commands of the xloop tool, end to end on image files:
 // what they print, what they change, their errors and exit codes.
+#include "minix/superblock.hpp"
 #include "minix_test_util.hpp"
 
 namespace xloop::minix::test
@@ -187,6 +188,52 @@ TEST_F(MinixCli, FsckListingMatchesFsckMinix)
 	std::string out;
 	EXPECT_EQ(x("fsck -f " + shell_quote(garbage.path()), &out), 8);
 	EXPECT_EQ(out.find("Forcing"), std::string::npos) << out;
+}
+
+// fsck -r asks about each problem on a terminal (a pty from script(1), the
+// answers on its input), and refuses to run without one; -m reports unused
+// inodes whose mode is not cleared, as fsck.minix -m does on the same image.
+TEST_F(MinixCli, FsckInteractiveRepairAndModeWarnings)
+{
+	// Inodes 8-10 marked used in the bitmap, unused: three problems.
+	std::vector<uint8_t> bytes = img_.read();
+	bytes[2048 + 1] |= 0x07;
+	img_.write(bytes);
+	std::string out;
+	EXPECT_EQ(x("fsck -r -f " + img_q(), &out), 8);
+	EXPECT_NE(out.find("need terminal for interactive repairs"), std::string::npos) << out;
+	const std::string ask =
+	        "script -qec " +
+	        shell_quote(std::string(XLOOP_BINARY) + " fsck -r -f " + img_.path()) +
+	        " /dev/null";
+	out.clear();
+	EXPECT_EQ(run_command("printf 'n\\nn\\nn\\n' | " + ask, &out), 4) << out;
+	EXPECT_NE(out.find("Inode 8 not used, marked used in the bitmap. (y/n)? n"),
+	          std::string::npos)
+	        << out;
+	EXPECT_EQ(x("fsck -f " + img_q()), 4) << "answered no, yet changed";
+	out.clear();
+	EXPECT_EQ(run_command("printf 'n\\ny\\ny\\n' | " + ask, &out), 7) << out;
+	EXPECT_EQ(x("fsck -f " + img_q()), 4) << "inode 8 was to stay";
+	EXPECT_EQ(run_command("printf 'y\\n' | " + ask), 3);
+	EXPECT_EQ(x("fsck -f " + img_q()), 0);
+
+	// A free inode with a mode: fsck.minix -m is the oracle.
+	bytes = img_.read();
+	Result<Superblock> sb = decode_superblock(std::span(bytes).subspan(1024, 1024));
+	ASSERT_TRUE(sb.ok());
+	uint64_t raw = uint64_t{sb->inode_table_block()} * sb->block_size + 10 * sb->inode_size();
+	bytes[raw] = 0xa4; // inode 11: 0100644
+	bytes[raw + 1] = 0x81;
+	img_.write(bytes);
+	std::string ours, theirs;
+	EXPECT_EQ(x("fsck -f -m " + img_q(), &ours), 4);
+	EXPECT_EQ(run_command("/usr/sbin/fsck.minix -f -m " + img_q(), &theirs), 4);
+	EXPECT_EQ(ours, theirs);
+	EXPECT_NE(ours.find("Inode 11 mode not cleared."), std::string::npos) << ours;
+	EXPECT_EQ(x("fsck -f " + img_q()), 0) << "without -m it is no problem";
+	EXPECT_EQ(x("fsck -f -m -a " + img_q()), 3);
+	EXPECT_EQ(run_command("/usr/sbin/fsck.minix -f -m " + img_q()), 0);
 }
 
 // Output that cannot be written is an error (util-linux close_stdout): exit

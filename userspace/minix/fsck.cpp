@@ -58,6 +58,14 @@ private:
 	bool problem(const std::string &what, bool fixable = true)
 	{
 		result_.problems++;
+		if (opts_.repair && fixable && opts_.ask) {
+			if (opts_.ask(what)) {
+				result_.changed = true;
+				return true;
+			}
+			result_.uncorrected = true;
+			return false;
+		}
 		if (opts_.repair && fixable) {
 			say(what + " Fixed.");
 			result_.changed = true;
@@ -450,8 +458,9 @@ Status Checker::visit_entry(size_t index)
 		inode_count_[eino]--;
 	// As fsck.minix: a directory's name ends in ':'.
 	if (opts_.list)
-		say((opts_.verbose ? fmt::format("{:6} {:07o} {:3} {}", eino, in.mode, in.nlinks, path)
-		                   : path) +
+		say((opts_.verbose
+		             ? fmt::format("{:6} {:07o} {:3} {}", eino, in.mode, in.nlinks, path)
+		             : path) +
 		    (in.is_dir() ? ":" : ""));
 	if (!first_time) {
 		stats_.links++;
@@ -539,6 +548,14 @@ void Checker::check_counts()
 	for (uint32_t i = 1; i <= sb_.ninodes; i++) {
 		bool used = bit(imap_, i);
 		uint32_t count = inode_count_[i];
+		// -m, as fsck.minix: a free inode should have no mode left.
+		if (opts_.warn_mode && !used) {
+			Inode in = inode(i);
+			if (in.mode && problem(fmt::format("Inode {} mode not cleared.", i))) {
+				in.mode = 0;
+				put_inode(i, in);
+			}
+		}
 		if (!count) {
 			if (used && problem(fmt::format(
 			                    "Inode {} not used, marked used in the bitmap.", i)))

@@ -19,12 +19,16 @@ namespace xloop::minix
 {
 
 struct FsckOptions {
-	bool repair = false;  // -a: fix everything fixable without asking
-	bool force = false;   // -f: check a clean V1/V2 image too
-	bool list = false;    // -l: print every path
-	bool verbose = false; // -v: usage statistics
-	bool super = false;   // -s: superblock information
-	std::string name;     // the device or image, as messages name it
+	bool repair = false;    // -a: fix everything fixable without asking
+	bool force = false;     // -f: check a clean V1/V2 image too
+	bool list = false;      // -l: print every path
+	bool verbose = false;   // -v: usage statistics
+	bool super = false;     // -s: superblock information
+	bool warn_mode = false; // -m: unused inodes whose mode is not cleared
+	std::string name;       // the device or image, as messages name it
+	// -r: with repair, asked about each problem (the question, without a
+	// newline); true fixes it.  Empty: -a, every fixable problem is fixed.
+	std::function<bool(const std::string &)> ask;
 	// Receives every line of the report (problems, listings, statistics).
 	std::function<void(const std::string &)> print;
 };
