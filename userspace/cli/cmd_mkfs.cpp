@@ -4,6 +4,7 @@
 #include <blkid/blkid.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <ctime>
 #include <memory>
 
@@ -28,6 +29,8 @@ struct MkfsArgs {
 	std::string target;
 	uint64_t blocks = 0;
 	std::string lock = "yes"; // --lock[=yes|no|nonblock], as mkfs.minix
+	bool check = false;       // -c: read every block, keep the bad ones
+	std::string bad_list;     // -l FILE: bad block numbers, one a line
 };
 
 minix::FileDevice::Lock lock_mode(const std::string &mode)
@@ -68,8 +71,54 @@ std::string existing_signature(const std::string &path)
 	return {};
 }
 
+// -l: block numbers, one a line, as mkfs.minix reads them ("%lu\n").
+Result<std::vector<uint32_t>> read_bad_list(const std::string &path)
+{
+	std::FILE *f = std::fopen(path.c_str(), "r");
+	if (!f)
+		return errno_error(path);
+	std::vector<uint32_t> bad;
+	unsigned long block = 0;
+	int line = 1;
+	int c;
+	while ((c = std::fgetc(f)) != EOF) {
+		std::ungetc(c, f);
+		if (std::fscanf(f, "%lu\n", &block) != 1 || block > UINT32_MAX) {
+			std::fclose(f);
+			return Error(EINVAL, path,
+			             fmt::format("bad block number input error on line {}", line));
+		}
+		bad.push_back(static_cast<uint32_t>(block));
+		line++;
+	}
+	std::fclose(f);
+	return bad;
+}
+
+// -c: every block of the new filesystem read, 16 at a time as mkfs.minix
+// does; the blocks that cannot be read are bad.
+std::vector<uint32_t> unreadable_blocks(minix::FileDevice &dev, const minix::Superblock &sb)
+{
+	const uint32_t bs = sb.block_size, chunk = 16;
+	std::vector<uint8_t> buf(uint64_t{bs} * chunk);
+	std::vector<uint32_t> bad;
+	for (uint32_t b = 0; b < sb.nzones; b += chunk) {
+		uint32_t n = std::min(chunk, sb.nzones - b);
+		if (dev.read(uint64_t{b} * bs, std::span(buf.data(), uint64_t{n} * bs)))
+			continue;
+		for (uint32_t i = 0; i < n; i++)
+			if (!dev.read(uint64_t{b + i} * bs, std::span(buf.data(), bs)))
+				bad.push_back(b + i);
+	}
+	return bad;
+}
+
 int run_mkfs(const MkfsArgs &args)
 {
+	if (args.check && !args.bad_list.empty()) {
+		fmt::print(stderr, "xloop mkfs: -c and -l are mutually exclusive\n");
+		return 16;
+	}
 	minix::MkfsOptions opts;
 	if (args.v1 + args.v2 + args.v3 > 1) {
 		fmt::print(stderr, "xloop mkfs: -1, -2 and -3 are mutually exclusive\n");
@@ -105,6 +154,21 @@ int run_mkfs(const MkfsArgs &args)
 		print_error(sb.error().within(args.target));
 		return kMkfsError;
 	}
+	if (args.check) {
+		opts.bad_blocks = unreadable_blocks(*dev, *sb);
+	} else if (!args.bad_list.empty()) {
+		Result<std::vector<uint32_t>> listed = read_bad_list(args.bad_list);
+		if (!listed) {
+			print_error(listed.error());
+			return kMkfsError;
+		}
+		opts.bad_blocks = std::move(*listed);
+	}
+	Result<std::vector<uint32_t>> bad = minix::checked_bad_blocks(*sb, opts);
+	if (!bad) {
+		print_error(bad.error().within(args.target));
+		return kMkfsError;
+	}
 	if (Status st = minix::make_filesystem(*dev, *sb, opts); !st) {
 		print_error(st.error());
 		return kMkfsError;
@@ -112,6 +176,8 @@ int run_mkfs(const MkfsArgs &args)
 	fmt::print("{} inodes\n{} blocks\nFirstdatazone={} ({})\nZonesize={}\nMaxsize={}\n\n",
 	           sb->ninodes, sb->nzones, sb->first_data_zone, sb->norm_first_zone(),
 	           sb->block_size, sb->max_size);
+	if (!bad->empty())
+		fmt::print("{} bad block{}\n", bad->size(), bad->size() == 1 ? "" : "s");
 	return 0;
 }
 
@@ -130,6 +196,10 @@ void setup_mkfs(CLI::App &cmd, Action &action)
 	cmd.add_option("--block-size", args->block_size, "block size for V3: 1024, 2048 or 4096")
 	        ->check(CLI::IsMember({1024, 2048, 4096}));
 	cmd.add_flag("--force", args->force, "overwrite an existing filesystem or partition table");
+	cmd.add_flag("-c,--check", args->check,
+	             "read every block first; keep the unreadable ones out of use");
+	cmd.add_option("-l,--badblocks", args->bad_list,
+	               "a file of bad block numbers, one a line, to keep out of use");
 	cmd.add_flag("--lock{yes}", args->lock,
 	             "lock the target while making the filesystem: yes (the default: wait), "
 	             "no, or nonblock (fail if it is locked)")

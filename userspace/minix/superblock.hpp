@@ -21,6 +21,8 @@ enum class Version : uint8_t { v1 = 1, v2 = 2, v3 = 3 };
 constexpr uint32_t kSuperOffset = 1024;
 constexpr uint32_t kSuperSize = 1024;
 constexpr uint32_t kRootIno = 1;
+// mkfs.minix keeps bad zones (-c, -l) as the data of inode 2, "/.badblocks".
+constexpr uint32_t kBadIno = 2;
 
 // A decoded superblock.  Fields that neither Linux nor util-linux read are
 // kept so that an untouched superblock re-encodes byte for byte.
