@@ -209,7 +209,7 @@ TEST(MinixMkfsConformance, BadBlockListsAsMkfsMinix)
 			// The bad-blocks inode's times, as the root's.
 			size_t bad = size_t{sb->inode_table_block()} * 1024 + sb->inode_size();
 			for (size_t i = 0; i < sb->inode_size(); i++)
-				if (sb->version == Version::v1 ? (i >= 4 && i < 8)
+				if (sb->version == Version::v1 ? (i >= 8 && i < 12)
 				                               : (i >= 12 && i < 24))
 					ia[bad + i] = ib[bad + i] = 0;
 			size_t first_diff = 0;
