@@ -21,4 +21,20 @@ Status check_new_name(const Superblock &sb, std::string_view name)
 	return {};
 }
 
+std::vector<PathPart> path_parts(std::string_view path)
+{
+	std::vector<PathPart> parts;
+	size_t pos = 0;
+	while (pos < path.size()) {
+		size_t end = path.find('/', pos);
+		if (end == std::string_view::npos)
+			end = path.size();
+		std::string_view part = path.substr(pos, end - pos);
+		pos = end + 1;
+		if (!part.empty() && part != ".")
+			parts.push_back({part, path.substr(0, end)});
+	}
+	return parts;
+}
+
 } // namespace xloop::minix

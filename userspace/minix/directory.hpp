@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.hpp"
 #include "minix/endian.hpp"
@@ -52,5 +53,13 @@ inline void set_entry(const Superblock &sb, uint8_t *entry, uint32_t ino, std::s
 // A name usable for a new entry: ENOENT when empty, ENAMETOOLONG beyond
 // name_len, EINVAL with '/' or NUL, EEXIST for "." and "..".
 Status check_new_name(const Superblock &sb, std::string_view name);
+
+// A path's components in order, without empty ones and "." ("/a//./b/" is
+// a, b), each with the path up to and including it ("/a", "/a//./b").
+struct PathPart {
+	std::string_view name;
+	std::string_view through;
+};
+std::vector<PathPart> path_parts(std::string_view path);
 
 } // namespace xloop::minix

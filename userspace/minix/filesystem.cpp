@@ -310,18 +310,10 @@ Result<uint32_t> Filesystem::lookup(uint32_t dir, std::string_view name)
 Result<uint32_t> Filesystem::resolve(std::string_view path)
 {
 	uint32_t ino = kRootIno;
-	size_t pos = 0;
-	while (pos < path.size()) {
-		size_t end = path.find('/', pos);
-		if (end == std::string_view::npos)
-			end = path.size();
-		std::string_view part = path.substr(pos, end - pos);
-		pos = end + 1;
-		if (part.empty() || part == ".")
-			continue;
-		Result<uint32_t> next = lookup(ino, part);
+	for (const PathPart &part : path_parts(path)) {
+		Result<uint32_t> next = lookup(ino, part.name);
 		if (!next) // name the path up to the component that failed
-			return Error(next.error().code(), std::string(path.substr(0, end)),
+			return Error(next.error().code(), std::string(part.through),
 			             next.error().detail());
 		ino = *next;
 	}

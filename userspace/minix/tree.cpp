@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "minix/directory.hpp"
+
 namespace xloop::minix
 {
 
@@ -115,20 +117,12 @@ Result<uint32_t> make_path(Filesystem &fs, std::string_view path, uint16_t mode)
 {
 	uint32_t dir = kRootIno;
 	std::string done;
-	size_t pos = 0;
-	while (pos < path.size()) {
-		size_t end = path.find('/', pos);
-		if (end == std::string_view::npos)
-			end = path.size();
-		std::string_view part = path.substr(pos, end - pos);
-		pos = end + 1;
-		if (part.empty() || part == ".")
-			continue;
+	for (const PathPart &part : path_parts(path)) {
 		done += "/";
-		done += part;
-		Result<uint32_t> next = fs.lookup(dir, part);
+		done += part.name;
+		Result<uint32_t> next = fs.lookup(dir, part.name);
 		if (!next && next.error().code() == ENOENT)
-			next = fs.mkdir(dir, part, mode);
+			next = fs.mkdir(dir, part.name, mode);
 		if (!next)
 			return next.error().within(done);
 		Result<Inode> inode = fs.stat(*next);
