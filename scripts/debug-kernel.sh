@@ -81,9 +81,10 @@ if [ ! -f "$obj/.config" ] || [ "$0" -nt "$obj/.config" ]; then
 	make -C "$src" O="$obj" -s olddefconfig
 fi
 
-release=$(make -C "$src" O="$obj" -s kernelrelease)
-echo "debug-kernel: building $release in $obj"
+echo "debug-kernel: building in $obj"
 make -C "$src" O="$obj" -j"$(nproc)" bzImage modules
+# Known only once the build has read the configuration (LOCALVERSION).
+release=$(cat "$obj/include/config/kernel.release")
 make -C "$src" O="$obj" -s modules_install INSTALL_MOD_STRIP=1
 install -m 0644 "$obj/arch/x86/boot/bzImage" "/boot/vmlinuz-$release"
 install -m 0644 "$obj/System.map" "/boot/System.map-$release"
