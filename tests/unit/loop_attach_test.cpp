@@ -336,6 +336,25 @@ TEST_F(LoopAttach, NoOverlapReusesTheSameMapping)
 	EXPECT_EQ(os.device(1).state(), DeviceState::unbound);
 }
 
+// losetup -L takes the device over: it no longer detaches at its last close,
+// and scans partitions when asked to.
+TEST_F(LoopAttach, NoOverlapReuseClearsAutoclear)
+{
+	AttachRequest request;
+	request.autoclear = true;
+	auto first = attach(request);
+	ASSERT_TRUE(first.ok());
+	request.autoclear = false;
+	request.no_overlap = true;
+	request.partscan = true;
+	auto again = attach(request);
+	ASSERT_TRUE(again.ok()) << again.error().message();
+	EXPECT_TRUE(again->reused);
+	EXPECT_EQ(os.device(0).flags(), static_cast<std::uint32_t>(LO_FLAGS_PARTSCAN));
+	first->handle.reset();
+	EXPECT_EQ(os.device(0).state(), DeviceState::bound);
+}
+
 // losetup -L: an identical mapping that is read-only is not reused for a
 // writable attach ("overlapping read-only loop device exists"); for a
 // read-only one it is.

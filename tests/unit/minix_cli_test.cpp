@@ -118,6 +118,9 @@ TEST_F(MinixCli, ErrorsNameTheObjectAndTheErrno)
 	out.clear();
 	EXPECT_EQ(x("frobnicate " + img_q(), &out), 1);
 	EXPECT_NE(out.find("xloop: unknown command 'frobnicate'"), std::string::npos) << out;
+	out.clear();
+	EXPECT_EQ(x("--frobnicate", &out), 1);
+	EXPECT_NE(out.find("xloop: unrecognized option '--frobnicate'"), std::string::npos) << out;
 }
 
 TEST_F(MinixCli, InspectShowsGeometryUsageAndLayout)

@@ -75,6 +75,8 @@ int main(int argc, char **argv)
 		// CLI11 calls a word that names no command a missing subcommand.
 		if (argc > 1 && argv[1][0] != '-')
 			return usage_error(app, fmt::format("unknown command '{}'", argv[1]), 1);
+		if (argc > 1)
+			return usage_error(app, fmt::format("unrecognized option '{}'", argv[1]), 1);
 		return usage_error(app, e.what(), 1);
 	}
 

@@ -86,6 +86,25 @@ Result<std::optional<std::string>> LoopContext::find_overlap(const AttachRequest
 	return std::optional<std::string>();
 }
 
+// The device is the caller's now (losetup -L): it no longer goes away at its
+// last close, and scans partitions if asked to.
+Status LoopContext::prepare_reuse(const std::string &path, const AttachRequest &request)
+{
+	auto device = open_device(path, true);
+	if (!device)
+		return device.error();
+	auto status = (*device)->get_status();
+	if (!status)
+		return status.error();
+	loop_info64 info = *status;
+	info.lo_flags &= ~LO_FLAGS_AUTOCLEAR;
+	if (request.partscan)
+		info.lo_flags |= LO_FLAGS_PARTSCAN;
+	if (info.lo_flags == status->lo_flags)
+		return {};
+	return (*device)->set_status(info);
+}
+
 Status LoopContext::bind_legacy(LoopDevice &device, const BackingFile &file,
                                 const loop_config &config, const Error &configure_error)
 {
@@ -198,6 +217,8 @@ Result<Attached> LoopContext::attach(const AttachRequest &request)
 		if (!same)
 			return same.error();
 		if (*same) {
+			if (Status st = prepare_reuse(**same, request); !st)
+				return st.error();
 			result.device = **same;
 			result.reused = true;
 			return result;
