@@ -51,8 +51,8 @@ int run_get(const GetArgs &args)
 		print_error(errno_error(args.host));
 		return 1;
 	}
-	if (is_the_image(host, args.image)) {
-		print_error(Error(EINVAL, args.host, "is the image itself"));
+	if (auto shared = shares_image_data(host, args.image)) {
+		print_error(Error(EINVAL, args.host, *shared));
 		return 1;
 	}
 	if (S_ISREG(host.st_mode) && ::ftruncate(out->get(), 0) != 0) {

@@ -84,8 +84,8 @@ int put_one(OpenImage &image, const std::string &image_path, const std::string &
 		return 1;
 	}
 	// Reading the image while writing it would copy a half-written file.
-	if (is_the_image(st, image_path)) {
-		print_error(Error(EINVAL, host, "is the image itself"));
+	if (auto shared = shares_image_data(st, image_path)) {
+		print_error(Error(EINVAL, host, *shared));
 		return 1;
 	}
 	std::string where = image_path + ": " + path;

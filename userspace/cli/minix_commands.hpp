@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/commands.hpp"
@@ -55,9 +56,10 @@ Result<ParentAndName> resolve_parent(minix::Filesystem &fs, const std::string &p
 // Copies a file of the image to a host descriptor (cat, get).
 Status copy_out(minix::Filesystem &fs, uint32_t ino, int fd, const std::string &what);
 
-// Is the host file with this stat the image at `image` (the same file, or
-// for a block device image the same device)?
-bool is_the_image(const struct stat &host, const std::string &image);
+// Does the host file with this stat hold the data of the image at `image`:
+// the same file, the same device, the file under a loop (or xloop) device
+// image, or a loop device over an image file?  Says how, for the message.
+std::optional<std::string> shares_image_data(const struct stat &host, const std::string &image);
 
 // "drwxr-xr-x" for a mode.
 std::string mode_string(uint16_t mode);

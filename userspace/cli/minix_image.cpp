@@ -1,7 +1,10 @@
 // Helpers shared by the Minix filesystem commands.
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <ctime>
+#include <fstream>
 
 #include <fmt/format.h>
 
@@ -65,15 +68,50 @@ void add_lock_options(CLI::App &command, minix::FileDevice::Lock &lock)
 	        ->excludes(wait);
 }
 
-bool is_the_image(const struct stat &host, const std::string &image)
+namespace
+{
+
+// The file under loop (or xloop) device `rdev`, from sysfs; none for
+// another device, or when the file is gone.
+std::optional<struct stat> loop_backing(dev_t rdev)
+{
+	std::string link =
+	        fmt::format("/sys/dev/block/{}:{}/loop/backing_file", major(rdev), minor(rdev));
+	std::ifstream in(link);
+	std::string path;
+	struct stat st {
+	};
+	if (!std::getline(in, path) || ::stat(path.c_str(), &st) != 0)
+		return std::nullopt;
+	return st;
+}
+
+bool same_file(const struct stat &a, const struct stat &b)
+{
+	if (S_ISBLK(a.st_mode) || S_ISBLK(b.st_mode))
+		return S_ISBLK(a.st_mode) && S_ISBLK(b.st_mode) && a.st_rdev == b.st_rdev;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+} // namespace
+
+std::optional<std::string> shares_image_data(const struct stat &host, const std::string &image)
 {
 	struct stat img {
 	};
 	if (::stat(image.c_str(), &img) != 0)
-		return false;
-	if (S_ISBLK(img.st_mode))
-		return S_ISBLK(host.st_mode) && host.st_rdev == img.st_rdev;
-	return host.st_dev == img.st_dev && host.st_ino == img.st_ino;
+		return std::nullopt;
+	if (same_file(host, img))
+		return "is the image itself";
+	if (S_ISBLK(img.st_mode)) {
+		if (auto under = loop_backing(img.st_rdev); under && same_file(host, *under))
+			return "is the file under the image";
+	}
+	if (S_ISBLK(host.st_mode)) {
+		if (auto under = loop_backing(host.st_rdev); under && same_file(*under, img))
+			return "is a loop device over the image";
+	}
+	return std::nullopt;
 }
 
 std::string mode_string(uint16_t mode)

@@ -4,7 +4,8 @@
 # on a device minix.ko has mounted fail with EBUSY and leave it as it was
 # (put, rm and mkdir wrote to it and exited 0); reading it (ls, get) still
 # works.  Unmounted, the same commands work.  The device is an xloop device
-# over a file, as users have it.
+# over a file, as users have it.  get and put refuse the file under the
+# device and the device over the file as they refuse the image itself.
 . "$XT_LIB"
 # shellcheck source=../kmod-lib.sh
 . "$XT_TOP/tests/vm/kmod-lib.sh"
@@ -24,6 +25,26 @@ dev=$("$XL_PROBE" attach /dev/xloop-control xloop img)
 "$XLOOP" mkfs -2 "$dev" >/dev/null || fail "xloop mkfs $dev"
 echo data >host
 "$XLOOP" put "$dev" host /f || fail "xloop put on the unmounted $dev"
+
+# The file under the device and the device over the file are the image too:
+# get and put refuse them (get would overwrite the image with one of its files).
+# shares WHAT EXPECTED COMMAND...: refused with EXPECTED, img unchanged.
+shares() {
+	local what=$1 expected=$2 out rc=0 sum
+	shift 2
+	sum=$(md5sum <img)
+	out=$("$@" 2>&1) || rc=$?
+	[ "$rc" -ne 0 ] || fail "$what succeeded"
+	case $out in *"$expected"*) ;; *) fail "$what: not refused with '$expected': $out" ;; esac
+	expect_eq "$what: the image" "$sum" "$(md5sum <img)"
+	echo "$what: refused ($rc): $out"
+}
+shares "get into the file under the device" "img: is the file under the image" \
+	"$XLOOP" get "$dev" /f img
+shares "put of the file under the device" "img: is the file under the image" \
+	"$XLOOP" put "$dev" img /g
+shares "get into the device over the file" "$dev: is a loop device over the image" \
+	"$XLOOP" get img /f "$dev"
 mkdir mnt
 mount -t minix "$dev" mnt || fail "mount $dev"
 sync
