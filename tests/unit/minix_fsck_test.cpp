@@ -311,5 +311,41 @@ TEST(MinixFsckCli, CleanImagesAreSkippedUnlessForced)
 	EXPECT_NE(out.find("Firstdatazone="), std::string::npos) << out;
 }
 
+// Three problems fsck.minix knows (links, a leaked inode, a leaked zone):
+// -a reports them in fsck.minix's words, and -r asks its questions.
+TEST(MinixFsckCli, RepairsSpeakAsFsckMinix)
+{
+	auto dev = base_image(v2);
+	{
+		Editor e(*dev);
+		e.edit_inode(kRootIno, [](Inode &i) { i.nlinks = 5; });
+		e.imap(e.sb().ninodes - 2, true);
+		e.zmap_zone(e.sb().nzones - 3, true);
+	}
+	TempFile oracle, ours;
+	oracle.write(dev->bytes());
+	ours.write(dev->bytes());
+	std::string expected, out;
+	EXPECT_EQ(run_command("/usr/sbin/fsck.minix -a -f " + shell_quote(oracle.path()), &expected),
+	          3);
+	EXPECT_EQ(xloop_fsck("-a -f", ours.path(), &out), 3);
+	// Past "Forcing filesystem check on <the image's name>.":
+	auto report = [](const std::string &text) { return text.substr(text.find('\n')); };
+	EXPECT_EQ(report(out), report(expected));
+	EXPECT_NE(out.find("FILE SYSTEM HAS BEEN CHANGED"), std::string::npos) << out;
+
+	// On a terminal (script(1) makes one), a key each: yes, no, no.
+	ours.write(dev->bytes());
+	out.clear();
+	std::string command = std::string(XLOOP_BINARY) + " fsck -r -f " + shell_quote(ours.path()) +
+	                      "; echo status=$?";
+	EXPECT_EQ(run_command("printf ynn | script -qec " + shell_quote(command) + " /dev/null", &out),
+	          0);
+	for (const char *line : {"i_nlinks=5, counted=3.Set i_nlinks to count (y/n)? y\r\n",
+	                         "marked used in the bitmap.Clear (y/n)? n\r\n",
+	                         "no file uses it.Unmark (y/n)? n\r\n", "status=7"})
+		EXPECT_NE(out.find(line), std::string::npos) << line << " in:\n" << out;
+}
+
 } // namespace
 } // namespace xloop::minix::test

@@ -1,6 +1,7 @@
 // xloop fsck: check a Minix filesystem as fsck.minix does, and more (see
 // minix/fsck.hpp).  Exit status as fsck.minix: 0 clean, 3 corrected, 4
 // uncorrected, 7 both, 8 operational error, 16 usage.
+#include <termios.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -25,16 +26,55 @@ struct FsckArgs {
 	bool interactive = false; // -r
 };
 
-// -r: "<problem> (y/n)? " on the terminal, as fsck.minix asks; y or n, and
-// a bare Enter or end of input takes the default, yes.
+// The terminal answers one key at a time, without echo, while it lives
+// (fsck.minix: a "y" needs no Enter); restored on destruction.
+class SingleKeys
+{
+public:
+	explicit SingleKeys(int fd) : fd_(fd), saved_ok_(::tcgetattr(fd, &saved_) == 0)
+	{
+		if (!saved_ok_)
+			return;
+		termios raw = saved_;
+		raw.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO);
+		raw.c_cc[VMIN] = 1;
+		raw.c_cc[VTIME] = 0;
+		::tcsetattr(fd_, TCSANOW, &raw);
+	}
+	~SingleKeys()
+	{
+		if (saved_ok_)
+			::tcsetattr(fd_, TCSANOW, &saved_);
+	}
+	SingleKeys(const SingleKeys &) = delete;
+	SingleKeys &operator=(const SingleKeys &) = delete;
+
+private:
+	int fd_;
+	termios saved_{};
+	bool saved_ok_;
+};
+
+// -r: "<problem><question> (y/n)? " on the terminal, as fsck.minix asks
+// ("...marked used in the bitmap.Clear (y/n)? "): y or n, or Enter, a space
+// or the end of input for the default, yes; other keys are ignored.
 bool ask_on_terminal(const std::string &question)
 {
 	std::fprintf(stdout, "%s (y/n)? ", question.c_str());
 	std::fflush(stdout);
-	int c = std::getchar();
-	bool yes = c != 'n' && c != 'N';
-	while (c != EOF && c != '\n')
-		c = std::getchar();
+	bool yes = true;
+	{
+		SingleKeys keys(STDIN_FILENO);
+		for (;;) {
+			int c = std::getchar();
+			if (c == EOF || c == '\n' || c == ' ')
+				break;
+			if (c == 'y' || c == 'Y' || c == 'n' || c == 'N') {
+				yes = c == 'y' || c == 'Y';
+				break;
+			}
+		}
+	}
 	std::fprintf(stdout, "%s\n", yes ? "y" : "n");
 	return yes;
 }
@@ -74,7 +114,9 @@ int run_fsck(FsckArgs &args)
 		return 0;
 	}
 	if (result->changed)
-		fmt::print("----- FILE SYSTEM HAS BEEN CHANGED -----\n");
+		fmt::print("----------------------------\n"
+		           "FILE SYSTEM HAS BEEN CHANGED\n"
+		           "----------------------------\n");
 	return result->exit_code;
 }
 

@@ -54,24 +54,24 @@ private:
 			opts_.print(line);
 	}
 
-	// Reports a problem; returns true when it is to be fixed.
-	bool problem(const std::string &what, bool fixable = true)
+	// Reports a problem; returns true when it is to be fixed.  -r asks
+	// `question` right after it, as fsck.minix does ("...bitmap.Clear").
+	bool problem(const std::string &what, const char *question = "Fix", bool fixable = true)
 	{
 		result_.problems++;
 		if (opts_.repair && fixable && opts_.ask) {
-			if (opts_.ask(what)) {
+			if (opts_.ask(what + question)) {
 				result_.changed = true;
 				return true;
 			}
 			result_.uncorrected = true;
 			return false;
 		}
+		say(what);
 		if (opts_.repair && fixable) {
-			say(what + " Fixed.");
 			result_.changed = true;
 			return true;
 		}
-		say(what);
 		result_.uncorrected = true;
 		return false;
 	}
@@ -179,7 +179,8 @@ Result<uint32_t> Checker::check_ptr(uint32_t zone, unsigned depth, uint64_t firs
 		return zone;
 	if (zone < sb_.first_data_zone || zone >= sb_.nzones) {
 		const char *which = zone < sb_.first_data_zone ? "< FIRSTZONE" : ">= ZONES";
-		if (problem(fmt::format("Zone nr {} in file `{}'. (zone {})", which, path, zone)))
+		if (problem(fmt::format("Zone nr {} in file `{}'. (zone {})", which, path, zone),
+		            "Remove block"))
 			return uint32_t{0};
 		return zone;
 	}
@@ -189,12 +190,14 @@ Result<uint32_t> Checker::check_ptr(uint32_t zone, unsigned depth, uint64_t firs
 		return uint32_t{0};
 	if (zone_count_[zone]) {
 		if (problem(fmt::format("Block has been used before. Now in file `{}'. (zone {})",
-		                        path, zone)))
+		                        path, zone),
+		            "Clear"))
 			return uint32_t{0};
 		return zone;
 	}
 	if (!bit(zmap_, zbit(zone)) &&
-	    problem(fmt::format("Block {} in file `{}' is marked not in use.", zone, path)))
+	    problem(fmt::format("Block {} in file `{}' is marked not in use.", zone, path),
+	            "Correct"))
 		set_bit(zmap_, zbit(zone), true);
 	zone_count_[zone] = 1;
 	if (depth == 0)
@@ -372,7 +375,7 @@ Status Checker::visit_entry(size_t index)
 		if (name != want) {
 			if (problem(fmt::format("{}: bad directory: '{}' isn't {}.", f.path, want,
 			                        dot ? "first" : "second"),
-			            zone != 0)) {
+			            "Fix", zone != 0)) {
 				if (Status st = set_entry_bytes(f, pos, want_ino, want); !st)
 					return st;
 				eino = want_ino;
@@ -400,7 +403,8 @@ Status Checker::visit_entry(size_t index)
 	if (eino > sb_.ninodes) {
 		if (problem(fmt::format(
 		            "The directory '{}' contains a bad inode number for file '{}'.", f.path,
-		            name)))
+		            name),
+		            " Remove"))
 			return remove_entry();
 		return {};
 	}
@@ -435,24 +439,27 @@ Status Checker::visit_entry(size_t index)
 
 	Inode in = inode(eino);
 	if (!valid_file_type(in.mode)) {
-		if (problem(fmt::format("The file `{}' has mode {:05o}.", path, in.mode)))
+		if (problem(fmt::format("The file `{}' has mode {:05o}.", path, in.mode), "Remove"))
 			return remove_entry();
 		return {};
 	}
 	if (S_ISLNK(in.mode) && (in.size == 0 || in.size >= sb_.block_size)) {
-		if (problem(fmt::format("Symlink `{}' has an impossible size {}.", path, in.size)))
+		if (problem(fmt::format("Symlink `{}' has an impossible size {}.", path, in.size),
+		            "Remove"))
 			return remove_entry();
 		return {};
 	}
 	bool first_time = inode_count_[eino] == 0;
 	if (in.is_dir() && !first_time) {
 		if (problem(fmt::format("Directory `{}' (inode {}) is linked more than once.", path,
-		                        eino)))
+		                        eino),
+		            "Remove"))
 			return remove_entry();
 		return {};
 	}
 	if (first_time && !bit(imap_, eino) &&
-	    problem(fmt::format("Inode {} marked unused, but used for file '{}'.", eino, path)))
+	    problem(fmt::format("Inode {} marked unused, but used for file '{}'.", eino, path),
+	            "Mark in use"))
 		set_bit(imap_, eino, true);
 	if (++inode_count_[eino] == 0)
 		inode_count_[eino]--;
@@ -500,7 +507,7 @@ Status Checker::walk()
 	root.parent = kRootIno;
 	root.path = "/";
 	stats_.directories++;
-	if (!bit(imap_, kRootIno) && problem("Root inode marked unused in the bitmap."))
+	if (!bit(imap_, kRootIno) && problem("Root inode marked unused in the bitmap.", "Mark in use"))
 		set_bit(imap_, kRootIno, true);
 	if (Status st = check_zones(kRootIno, "/"); !st)
 		return st;
@@ -522,7 +529,7 @@ Status Checker::walk()
 				Result<uint32_t> recovered = recover_dir_size(dir);
 				if (!recovered)
 					return recovered.error();
-				if (problem(what, *recovered != 0)) {
+				if (problem(what, "Fix", *recovered != 0)) {
 					dir.size = *recovered;
 					put_inode(f.ino, dir);
 				}
@@ -551,18 +558,19 @@ void Checker::check_counts()
 		// -m, as fsck.minix: a free inode should have no mode left.
 		if (opts_.warn_mode && !used) {
 			Inode in = inode(i);
-			if (in.mode && problem(fmt::format("Inode {} mode not cleared.", i))) {
+			if (in.mode && problem(fmt::format("Inode {} mode not cleared.", i), "Clear")) {
 				in.mode = 0;
 				put_inode(i, in);
 			}
 		}
 		if (!count) {
 			if (used && problem(fmt::format(
-			                    "Inode {} not used, marked used in the bitmap.", i)))
+			                    "Inode {} not used, marked used in the bitmap.", i),
+			                    "Clear"))
 				set_bit(imap_, i, false);
 			continue;
 		}
-		if (!used && problem(fmt::format("Inode {} used, marked unused in the bitmap.", i)))
+		if (!used && problem(fmt::format("Inode {} used, marked unused in the bitmap.", i), "Set"))
 			set_bit(imap_, i, true);
 		Inode in = inode(i);
 		if (in.nlinks != count) {
@@ -570,7 +578,7 @@ void Checker::check_counts()
 			if (problem(fmt::format(
 			                    "Inode {} (mode = {:07o}), i_nlinks={}, counted={}.", i,
 			                    in.mode, in.nlinks, count),
-			            count <= field_max)) {
+			            "Set i_nlinks to count", count <= field_max)) {
 				in.nlinks = static_cast<uint16_t>(count);
 				put_inode(i, in);
 			}
@@ -578,7 +586,7 @@ void Checker::check_counts()
 	}
 	for (uint32_t z = sb_.first_data_zone; z < sb_.nzones; z++) {
 		if (bit(zmap_, zbit(z)) && !zone_count_[z] &&
-		    problem(fmt::format("Zone {}: marked in use, no file uses it.", z)))
+		    problem(fmt::format("Zone {}: marked in use, no file uses it.", z), "Unmark"))
 			set_bit(zmap_, zbit(z), false);
 	}
 }
@@ -663,7 +671,7 @@ Result<FsckResult> Checker::run()
 		        sb_.ninodes, sb_.nzones, sb_.first_data_zone, sb_.norm_first_zone(),
 		        sb_.block_size, sb_.max_size, sb_.state, sb_.name_len()));
 	if (sb_.first_data_zone != sb_.norm_first_zone())
-		problem("Warning: Firstzone != Norm_firstzone", false);
+		problem("Warning: Firstzone != Norm_firstzone", "", false);
 	if (Status st = load(); !st)
 		return st.error();
 	Inode root = inode(kRootIno);

@@ -26,8 +26,9 @@ struct FsckOptions {
 	bool super = false;     // -s: superblock information
 	bool warn_mode = false; // -m: unused inodes whose mode is not cleared
 	std::string name;       // the device or image, as messages name it
-	// -r: with repair, asked about each problem (the question, without a
-	// newline); true fixes it.  Empty: -a, every fixable problem is fixed.
+	// -r: with repair, asked about each problem (the problem and fsck.minix's
+	// question for it, without a newline); true fixes it.  Empty: -a, every
+	// fixable problem is fixed.
 	std::function<bool(const std::string &)> ask;
 	// Receives every line of the report (problems, listings, statistics).
 	std::function<void(const std::string &)> print;
