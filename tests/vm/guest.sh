@@ -27,7 +27,8 @@ echo 1 >/proc/sys/kernel/panic_on_oops
 
 mkdir -p "$out/cases"
 tap=$out/results.tap
-: >"$tap"
+# After a power cut (XT_RESUME, see run.sh) the run goes on: keep its results.
+[ -n "${XT_RESUME:-}" ] || : >"$tap"
 failed=0
 
 console() { echo "$*" >/dev/console; }
@@ -81,9 +82,11 @@ run_case() {
 	log=$out/cases/$name.log
 	timeout=$(sed -n 's/^# *xt-timeout: *\([0-9][0-9]*\).*/\1/p' "$path" | head -n 1)
 	timeout=${timeout:-$XT_CASE_TIMEOUT}
-	export XT_TMP=/tmp/xt/$name
+	export XT_TMP=/tmp/xt/$name XT_CASE=$name XT_BOOT=1
+	# The boot after this case cut the power (xt_power_cut).
+	[ "$name" = "${XT_RESUME:-}" ] && XT_BOOT=2
 	mkdir -p "$XT_TMP"
-	console "xt: running $name (timeout ${timeout}s)"
+	console "xt: running $name (timeout ${timeout}s, boot $XT_BOOT)"
 	(cd "$XT_TMP" && exec timeout -k 10 "$timeout" bash "$path") >"$log" 2>&1 </dev/null
 	rc=$?
 	# Nothing a case started may outlive it (we are PID 1: this spares us).
@@ -145,7 +148,7 @@ taint_clean() {
 }
 
 export XT_TOP XT_BUILD XT_KVER XT_MODDIR="$XT_BUILD/modules/$XT_KVER"
-export XT_XLOOP="$XT_BUILD/xloop" XT_LIB="$XT_TOP/tests/vm/lib.sh"
+export XT_XLOOP="$XT_BUILD/xloop" XT_LIB="$XT_TOP/tests/vm/lib.sh" XT_OUT=$out
 # The scratch disk a case asked for with "# xt-disk: MIB".
 if [ "${XT_DISK_MIB:-0}" -gt 0 ]; then
 	modprobe virtio_blk
@@ -154,8 +157,10 @@ if [ "${XT_DISK_MIB:-0}" -gt 0 ]; then
 fi
 
 console "xt: stage 2 on $(uname -r)"
-step boot true
-if step load-modules load_modules; then
+# Step names of the boot after a power cut say so.
+again=${XT_RESUME:+-after-power-cut}
+step "boot$again" true
+if step "load-modules$again" load_modules; then
 	for c in $XT_CASES; do
 		run_case "$c"
 	done

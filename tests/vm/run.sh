@@ -18,6 +18,11 @@
 # puts that file elsewhere (default: the kernel's output directory) and
 # XT_DISK_CACHE sets QEMU's cache mode (default none).
 #
+# A case may cut the power (xt_power_cut in lib.sh: QEMU exits at once, the
+# guest flushes nothing).  The kernel is then booted again on the same disk,
+# and the run goes on with that case, which finds XT_BOOT=2 and checks what
+# the disk kept, followed by the cases not yet run.
+#
 # Environment: BUILD (default build), XT_ACCEL (kvm|tcg, default: probed),
 # XT_LIMIT (seconds for a whole boot, default: from the cases), XT_MEM (MiB, default 2048), XT_SMP (default 2), XT_CASE_TIMEOUT (default 120 s),
 # XT_JOBS (kernels booted at once, default: one per host CPU, as memory allows;
@@ -92,12 +97,23 @@ for c in ${cases[@]+"${cases[@]}"}; do
 	[ "${d:-0}" -gt "$disk_mib" ] && disk_mib=$d
 done
 
-# boot_once RELEASE: one VM run; leaves OUT/RELEASE/{console.log,results.tap,qemu.rc}.
+# boot_once RELEASE [CASE]: one VM run; leaves OUT/RELEASE/{console.log,
+# results.tap,qemu.rc}.  With CASE, the boot after a power cut in that case:
+# it runs CASE and the cases after it, appending to what is there, on the disk
+# the cut left.  The disk is removed unless the guest cut the power again.
 boot_once() {
-	local release=$1 dir=$out/$1 initrd=$build/vm/initrd-$1.cpio.gz
-	local vmlinuz=/boot/vmlinuz-$1 mods=() rc=0 start disk=() img
-	rm -rf "$dir"
-	mkdir -p "$dir"
+	local release=$1 resume=${2:-} dir=$out/$1 initrd=$build/vm/initrd-$1.cpio.gz
+	local vmlinuz=/boot/vmlinuz-$1 mods=() rc=0 disk=() img run=() c found=
+	if [ -z "$resume" ]; then
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		run=(${cases[@]+"${cases[@]}"})
+	else
+		for c in "${cases[@]}"; do
+			[ "$(basename "$c" .sh)" = "$resume" ] && found=1
+			[ -n "$found" ] && run+=("$c")
+		done
+	fi
 	if [ ! -f "$initrd" ] || [ "$initrd" -ot "$here/init" ] || [ "$initrd" -ot "$here/mkinitramfs.sh" ]; then
 		"$here/mkinitramfs.sh" "$release" "$initrd"
 	fi
@@ -113,21 +129,21 @@ boot_once() {
 		echo "XT_BUILD=$(printf %q "$build")"
 		echo "XT_KVER=$(printf %q "$release")"
 		echo "XT_MODULES=$(printf %q "${mods[*]-}")"
-		echo "XT_CASES=$(printf %q "${cases[*]-}")"
+		echo "XT_CASES=$(printf %q "${run[*]-}")"
+		echo "XT_RESUME=$(printf %q "$resume")"
 		echo "XT_CASE_TIMEOUT=$case_timeout"
 		echo "XT_DISK_MIB=$disk_mib"
 	} >"$dir/plan.env"
+	img=${XT_DISK_DIR:-$dir}/xt-disk-$release-$$.img
 	if [ "$disk_mib" -gt 0 ]; then
-		img=${XT_DISK_DIR:-$dir}/xt-disk-$release-$$.img
-		truncate -s "${disk_mib}M" "$img"
+		[ -n "$resume" ] || truncate -s "${disk_mib}M" "$img"
 		disk=(-drive "file=$img,format=raw,if=virtio,cache=${XT_DISK_CACHE:-none},aio=threads")
 	fi
-	start=$(date +%s.%N)
 	timeout -k 5 "$limit" qemu-system-x86_64 \
 		-machine q35,accel="$accel" -cpu max -smp "$smp" -m "$mem" \
 		-nodefaults -no-reboot -display none \
 		-bios /usr/share/qemu/qboot.rom \
-		-serial file:"$dir/console.log" \
+		-chardev file,id=console,path="$dir/console.log",append=on -serial chardev:console \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
@@ -138,8 +154,7 @@ boot_once() {
 		-append "console=ttyS0 loglevel=5 printk.time=1 panic=-1 oops=panic xt.stage2=$here/guest.sh${XT_KERNEL_ARGS:+ $XT_KERNEL_ARGS}" \
 		>"$dir/qemu.out" 2>&1 || rc=$?
 	echo "$rc" >"$dir/qemu.rc"
-	[ "$disk_mib" -eq 0 ] || rm -f "$img"
-	echo "$(date +%s.%N) $start" | awk '{ printf "%.1f\n", $1 - $2 }' >"$dir/seconds"
+	[ -f "$dir/power-cut" ] || rm -f "$img"
 }
 
 # qemu_end STATUS: how a boot's QEMU ended, from its exit status: "hung"
@@ -160,16 +175,27 @@ qemu_end() {
 # stale int3 of the kernel's own code patching there, no module loaded).
 # That crash cannot be ours; one after the first result always fails the run.
 # The first boot's console is kept as console-crashed-boot.log.
+#
+# Then, while a case cut the power, the boot after the cut (at most 4 a run).
 boot() {
-	local release=$1 dir=$out/$1 keep=$out/.$1-crashed-boot.log
+	local release=$1 dir=$out/$1 keep=$out/.$1-crashed-boot.log start cut n=0
+	start=$(date +%s.%N)
 	boot_once "$release"
 	[ -f "$dir/qemu.rc" ] || return 0
-	if [ "$(qemu_end "$(cat "$dir/qemu.rc")")" != crashed ] || [ -s "$dir/results.tap" ]; then
-		return 0
+	if [ "$(qemu_end "$(cat "$dir/qemu.rc")")" = crashed ] && [ ! -s "$dir/results.tap" ]; then
+		mv "$dir/console.log" "$keep"
+		boot_once "$release"
+		mv "$keep" "$dir/console-crashed-boot.log"
 	fi
-	mv "$dir/console.log" "$keep"
-	boot_once "$release"
-	mv "$keep" "$dir/console-crashed-boot.log"
+	while [ -f "$dir/power-cut" ] && [ $n -lt 4 ]; do
+		cut=$(cat "$dir/power-cut")
+		rm -f "$dir/power-cut"
+		echo "xt: power cut in $cut: booting again" >>"$dir/console.log"
+		boot_once "$release" "$cut"
+		n=$((n + 1))
+	done
+	rm -f "$dir/power-cut" "${XT_DISK_DIR:-$dir}/xt-disk-$release-$$.img"
+	echo "$(date +%s.%N) $start" | awk '{ printf "%.1f\n", $1 - $2 }' >"$dir/seconds"
 }
 
 # report RELEASE: print this kernel's TAP lines; add failures for a crash, a
