@@ -73,6 +73,7 @@ if [ ! -f "$obj/.config" ] || [ "$0" -nt "$obj/.config" ]; then
 	cfg --enable KASAN --enable KASAN_GENERIC --enable KASAN_INLINE \
 		--enable PROVE_LOCKING --enable DEBUG_ATOMIC_SLEEP \
 		--enable DEBUG_LIST --enable DEBUG_OBJECTS --enable DEBUG_OBJECTS_WORK \
+		--enable DEBUG_OBJECTS_FREE --enable DEBUG_OBJECTS_TIMERS \
 		--enable DETECT_HUNG_TASK --set-val DEFAULT_HUNG_TASK_TIMEOUT 120 \
 		--enable SOFTLOCKUP_DETECTOR --enable WQ_WATCHDOG \
 		--enable REFCOUNT_FULL --enable DEBUG_KERNEL --enable STACKTRACE \
