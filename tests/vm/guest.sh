@@ -87,7 +87,9 @@ run_case() {
 	[ "$name" = "${XT_RESUME:-}" ] && XT_BOOT=2
 	mkdir -p "$XT_TMP"
 	console "xt: running $name (timeout ${timeout}s, boot $XT_BOOT)"
-	(cd "$XT_TMP" && exec timeout -k 10 "$timeout" bash "$path") >"$log" 2>&1 </dev/null
+	# The run after a power cut goes on in the same log.
+	[ "$XT_BOOT" = 2 ] || : >"$log"
+	(cd "$XT_TMP" && exec timeout -k 10 "$timeout" bash "$path") >>"$log" 2>&1 </dev/null
 	rc=$?
 	# Nothing a case started may outlive it (we are PID 1: this spares us).
 	kill -KILL -1 2>/dev/null
