@@ -326,8 +326,9 @@ TEST(MinixFsckCli, RepairsSpeakAsFsckMinix)
 	oracle.write(dev->bytes());
 	ours.write(dev->bytes());
 	std::string expected, out;
-	EXPECT_EQ(run_command("/usr/sbin/fsck.minix -a -f " + shell_quote(oracle.path()), &expected),
-	          3);
+	EXPECT_EQ(
+	        run_command("/usr/sbin/fsck.minix -a -f " + shell_quote(oracle.path()), &expected),
+	        3);
 	EXPECT_EQ(xloop_fsck("-a -f", ours.path(), &out), 3);
 	// Past "Forcing filesystem check on <the image's name>.":
 	auto report = [](const std::string &text) { return text.substr(text.find('\n')); };
@@ -337,9 +338,10 @@ TEST(MinixFsckCli, RepairsSpeakAsFsckMinix)
 	// On a terminal (script(1) makes one), a key each: yes, no, no.
 	ours.write(dev->bytes());
 	out.clear();
-	std::string command = std::string(XLOOP_BINARY) + " fsck -r -f " + shell_quote(ours.path()) +
-	                      "; echo status=$?";
-	EXPECT_EQ(run_command("printf ynn | script -qec " + shell_quote(command) + " /dev/null", &out),
+	std::string command = std::string(XLOOP_BINARY) + " fsck -r -f " +
+	                      shell_quote(ours.path()) + "; echo status=$?";
+	EXPECT_EQ(run_command("printf ynn | script -qec " + shell_quote(command) + " /dev/null",
+	                      &out),
 	          0);
 	for (const char *line : {"i_nlinks=5, counted=3.Set i_nlinks to count (y/n)? y\r\n",
 	                         "marked used in the bitmap.Clear (y/n)? n\r\n",

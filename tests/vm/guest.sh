@@ -163,6 +163,7 @@ console "xt: stage 2 on $(uname -r)"
 again=${XT_RESUME:+-after-power-cut}
 step "boot$again" true
 if step "load-modules$again" load_modules; then
+	# shellcheck disable=SC2153 # XT_CASES comes from plan.env
 	for c in $XT_CASES; do
 		run_case "$c"
 	done

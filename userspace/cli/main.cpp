@@ -76,7 +76,8 @@ int main(int argc, char **argv)
 		if (argc > 1 && argv[1][0] != '-')
 			return usage_error(app, fmt::format("unknown command '{}'", argv[1]), 1);
 		if (argc > 1)
-			return usage_error(app, fmt::format("unrecognized option '{}'", argv[1]), 1);
+			return usage_error(app, fmt::format("unrecognized option '{}'", argv[1]),
+			                   1);
 		return usage_error(app, e.what(), 1);
 	}
 

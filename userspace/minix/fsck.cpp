@@ -402,8 +402,8 @@ Status Checker::visit_entry(size_t index)
 	auto remove_entry = [&]() { return set_entry_bytes(stack_[index], pos, 0, name); };
 	if (eino > sb_.ninodes) {
 		if (problem(fmt::format(
-		            "The directory '{}' contains a bad inode number for file '{}'.", f.path,
-		            name),
+		                    "The directory '{}' contains a bad inode number for file '{}'.",
+		                    f.path, name),
 		            " Remove"))
 			return remove_entry();
 		return {};
@@ -507,7 +507,8 @@ Status Checker::walk()
 	root.parent = kRootIno;
 	root.path = "/";
 	stats_.directories++;
-	if (!bit(imap_, kRootIno) && problem("Root inode marked unused in the bitmap.", "Mark in use"))
+	if (!bit(imap_, kRootIno) &&
+	    problem("Root inode marked unused in the bitmap.", "Mark in use"))
 		set_bit(imap_, kRootIno, true);
 	if (Status st = check_zones(kRootIno, "/"); !st)
 		return st;
@@ -558,19 +559,21 @@ void Checker::check_counts()
 		// -m, as fsck.minix: a free inode should have no mode left.
 		if (opts_.warn_mode && !used) {
 			Inode in = inode(i);
-			if (in.mode && problem(fmt::format("Inode {} mode not cleared.", i), "Clear")) {
+			if (in.mode &&
+			    problem(fmt::format("Inode {} mode not cleared.", i), "Clear")) {
 				in.mode = 0;
 				put_inode(i, in);
 			}
 		}
 		if (!count) {
-			if (used && problem(fmt::format(
-			                    "Inode {} not used, marked used in the bitmap.", i),
-			                    "Clear"))
+			if (used &&
+			    problem(fmt::format("Inode {} not used, marked used in the bitmap.", i),
+			            "Clear"))
 				set_bit(imap_, i, false);
 			continue;
 		}
-		if (!used && problem(fmt::format("Inode {} used, marked unused in the bitmap.", i), "Set"))
+		if (!used &&
+		    problem(fmt::format("Inode {} used, marked unused in the bitmap.", i), "Set"))
 			set_bit(imap_, i, true);
 		Inode in = inode(i);
 		if (in.nlinks != count) {
