@@ -67,6 +67,12 @@ struct xloop_queue {
 	struct llist_head cmds;
 	struct work_struct work;
 	unsigned long last_used;	/* jiffies, when a request last came */
+	/*
+	 * The queue's worker is doing a buffered request itself, blocking if
+	 * it must: requests that come meanwhile go to workers of their own.
+	 * Set under xloop_device.queues_lock.
+	 */
+	bool blocking;
 };
 
 /* Per-request state, allocated by blk-mq behind each request. */

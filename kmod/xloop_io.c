@@ -414,9 +414,31 @@ static bool xloop_try_nowait(struct xloop_device *lo, struct xloop_cmd *cmd)
 }
 
 /*
+ * Is nothing waiting on @q behind the request its worker is at?  Then that
+ * request is the worker's to do itself, blocking if it must, as loop.ko's
+ * worker does (a NOWAIT attempt could only hand it on to another worker, a
+ * second hand-off), and @q->blocking sends what comes meanwhile to workers of
+ * their own.  Under the lock: a request is either seen here or sees the flag.
+ */
+static bool xloop_queue_block(struct xloop_queue *q)
+{
+	struct xloop_device *lo = q->lo;
+
+	bool alone;
+
+	spin_lock_irq(&lo->queues_lock);
+	alone = llist_empty(&q->cmds);
+	WRITE_ONCE(q->blocking, alone);
+	spin_unlock_irq(&lo->queues_lock);
+	return alone;
+}
+
+/*
  * A cgroup's queue: its reads and writes in turn, until no more come, each
- * batch under one plug.  Task context (a worker of the device), on behalf of
- * the queue's cgroup (every request on it has that blkcg).
+ * batch under one plug.  Buffered ones are tried with IOCB_NOWAIT, but for
+ * the last while nothing else waits (xloop_queue_block()).  Task context (a
+ * worker of the device), on behalf of the queue's cgroup (every request on it
+ * has that blkcg).
  */
 static void xloop_queue_workfn(struct work_struct *work)
 {
@@ -435,10 +457,12 @@ static void xloop_queue_workfn(struct work_struct *work)
 					  node) {
 			struct cgroup_subsys_state *memcg = cmd->memcg;
 
-			cmd->nowait = !lo->use_dio;
+			cmd->nowait = !lo->use_dio &&
+				      (next || !xloop_queue_block(q));
 			xloop_io_enter(&ctx, memcg);
 			xloop_rw(lo, cmd);
 			xloop_io_leave(&ctx, memcg);
+			WRITE_ONCE(q->blocking, false);
 		}
 		blk_finish_plug(&plug);
 	}
@@ -503,7 +527,10 @@ static struct xloop_queue *xloop_queue_of(struct xloop_device *lo,
 	return q;
 }
 
-/* Put a read or write on its cgroup's queue.  ->queue_rq()'s context. */
+/*
+ * Put a read or write on its cgroup's queue, or to its own worker while the
+ * queue's is busy with a request it may block on.  ->queue_rq()'s context.
+ */
 static void xloop_queue_rw(struct xloop_device *lo, struct xloop_cmd *cmd)
 {
 	struct xloop_queue *q;
@@ -520,7 +547,9 @@ static void xloop_queue_rw(struct xloop_device *lo, struct xloop_cmd *cmd)
 		cmd->memcg = NULL;
 	}
 	q->last_used = jiffies;
-	if (llist_add(&cmd->node, &q->cmds))
+	if (READ_ONCE(q->blocking))
+		queue_work(lo->wq, &cmd->work);
+	else if (llist_add(&cmd->node, &q->cmds))
 		queue_work(lo->wq, &q->work);
 	spin_unlock_irqrestore(&lo->queues_lock, flags);
 }
