@@ -456,9 +456,11 @@ static void xloop_queue_workfn(struct work_struct *work)
 		llist_for_each_entry_safe(cmd, next, llist_reverse_order(list),
 					  node) {
 			struct cgroup_subsys_state *memcg = cmd->memcg;
+			/* Not @next: past the last entry, it is not NULL. */
+			bool last = !cmd->node.next;
 
 			cmd->nowait = !lo->use_dio &&
-				      (next || !xloop_queue_block(q));
+				      (!last || !xloop_queue_block(q));
 			xloop_io_enter(&ctx, memcg);
 			xloop_rw(lo, cmd);
 			xloop_io_leave(&ctx, memcg);

@@ -355,6 +355,33 @@ TEST_F(LoopAttach, NoOverlapReuseClearsAutoclear)
 	EXPECT_EQ(os.device(0).state(), DeviceState::bound);
 }
 
+// The device found goes at its last close and is bound to another file
+// before -L takes it over: it is left alone, and a new device is attached.
+TEST_F(LoopAttach, NoOverlapDoesNotTakeOverADeviceReboundMeanwhile)
+{
+	os.add_file("other.img", 1 << 20);
+	AttachRequest request;
+	request.autoclear = true;
+	auto first = attach(request);
+	ASSERT_TRUE(first.ok());
+	int opens = 0;
+	os.before = [&](const std::string &call) -> std::optional<int> {
+		if (call == "open /dev/loop0" && ++opens == 2) {
+			first->handle.reset(); // its last close: autoclear detaches it
+			os.bind_elsewhere(0, "other.img");
+		}
+		return std::nullopt;
+	};
+	request.autoclear = false;
+	request.no_overlap = true;
+	auto again = attach(request);
+	ASSERT_TRUE(again.ok()) << again.error().message();
+	EXPECT_EQ(opens, 2);
+	EXPECT_FALSE(again->reused);
+	EXPECT_EQ(again->device, "/dev/loop1");
+	EXPECT_EQ(os.device(0).flags(), 0u); // bound elsewhere, untouched
+}
+
 // losetup -L: an identical mapping that is read-only is not reused for a
 // writable attach ("overlapping read-only loop device exists"); for a
 // read-only one it is.

@@ -91,6 +91,8 @@ run_case() {
 	[ "$XT_BOOT" = 2 ] || : >"$log"
 	(cd "$XT_TMP" && exec timeout -k 10 "$timeout" bash "$path") >>"$log" 2>&1 </dev/null
 	rc=$?
+	# A case that returns did not cut the power, whatever it meant to do.
+	rm -f "$out/power-cut"
 	# Nothing a case started may outlive it (we are PID 1: this spares us).
 	kill -KILL -1 2>/dev/null
 	sleep 0.2

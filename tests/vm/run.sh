@@ -152,7 +152,7 @@ boot_once() {
 		${disk[@]+"${disk[@]}"} \
 		-kernel "$vmlinuz" -initrd "$initrd" \
 		-append "console=ttyS0 loglevel=5 printk.time=1 panic=-1 oops=panic xt.stage2=$here/guest.sh${XT_KERNEL_ARGS:+ $XT_KERNEL_ARGS}" \
-		>"$dir/qemu.out" 2>&1 || rc=$?
+		>>"$dir/qemu.out" 2>&1 || rc=$?
 	echo "$rc" >"$dir/qemu.rc"
 	[ -f "$dir/power-cut" ] || rm -f "$img"
 }
@@ -176,9 +176,9 @@ qemu_end() {
 # That crash cannot be ours; one after the first result always fails the run.
 # The first boot's console is kept as console-crashed-boot.log.
 #
-# Then, while a case cut the power, the boot after the cut (at most 4 a run).
+# Then, while a case cut the power, the boot after the cut (once a case).
 boot() {
-	local release=$1 dir=$out/$1 keep=$out/.$1-crashed-boot.log start cut n=0
+	local release=$1 dir=$out/$1 keep=$out/.$1-crashed-boot.log start cut resumed=
 	start=$(date +%s.%N)
 	boot_once "$release"
 	[ -f "$dir/qemu.rc" ] || return 0
@@ -187,12 +187,17 @@ boot() {
 		boot_once "$release"
 		mv "$keep" "$dir/console-crashed-boot.log"
 	fi
-	while [ -f "$dir/power-cut" ] && [ $n -lt 4 ]; do
+	while [ -f "$dir/power-cut" ]; do
 		cut=$(cat "$dir/power-cut")
 		rm -f "$dir/power-cut"
+		# One cut a case: a case that cuts again once resumed ends the run.
+		if [ -z "$cut" ] || [[ " $resumed " == *" $cut "* ]]; then
+			echo "not ok - ${cut:-power-cut} # cut the power again after booting again" >>"$dir/results.tap"
+			break
+		fi
+		resumed+=" $cut"
 		echo "xt: power cut in $cut: booting again" >>"$dir/console.log"
 		boot_once "$release" "$cut"
-		n=$((n + 1))
 	done
 	rm -f "$dir/power-cut" "${XT_DISK_DIR:-$dir}/xt-disk-$release-$$.img"
 	echo "$(date +%s.%N) $start" | awk '{ printf "%.1f\n", $1 - $2 }' >"$dir/seconds"

@@ -27,7 +27,10 @@ struct FsckArgs {
 };
 
 // The terminal answers one key at a time, without echo, while it lives
-// (fsck.minix: a "y" needs no Enter); restored on destruction.
+// (fsck.minix: a "y" needs no Enter); restored on destruction.  Interrupt
+// keys are plain keys meanwhile (ignored): a signal would leave the
+// terminal so, and a repair is not to be cut off half-way (fsck.minix
+// ignores SIGINT).
 class SingleKeys
 {
 public:
@@ -36,7 +39,7 @@ public:
 		if (!saved_ok_)
 			return;
 		termios raw = saved_;
-		raw.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO);
+		raw.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO | ISIG);
 		raw.c_cc[VMIN] = 1;
 		raw.c_cc[VTIME] = 0;
 		::tcsetattr(fd_, TCSANOW, &raw);

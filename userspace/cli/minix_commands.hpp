@@ -58,7 +58,8 @@ Status copy_out(minix::Filesystem &fs, uint32_t ino, int fd, const std::string &
 
 // Does the host file with this stat hold the data of the image at `image`:
 // the same file, the same device, the file under a loop (or xloop) device
-// image, or a loop device over an image file?  Says how, for the message.
+// image, a loop device (or one of its partitions) over an image file, or
+// two loop devices over one file?  Says how, for the message.
 std::optional<std::string> shares_image_data(const struct stat &host, const std::string &image);
 
 // "drwxr-xr-x" for a mode.

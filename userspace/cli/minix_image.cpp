@@ -71,16 +71,18 @@ void add_lock_options(CLI::App &command, minix::FileDevice::Lock &lock)
 namespace
 {
 
-// The file under loop (or xloop) device `rdev`, from sysfs; none for
-// another device, or when the file is gone.
+// The file under loop (or xloop) device `rdev`, or under the device a
+// partition `rdev` is part of, from sysfs; none for another device, or when
+// the file is gone.
 std::optional<struct stat> loop_backing(dev_t rdev)
 {
-	std::string link =
-	        fmt::format("/sys/dev/block/{}:{}/loop/backing_file", major(rdev), minor(rdev));
-	std::ifstream in(link);
-	std::string path;
+	std::string dir = fmt::format("/sys/dev/block/{}:{}", major(rdev), minor(rdev));
 	struct stat st {
 	};
+	if (::stat((dir + "/partition").c_str(), &st) == 0)
+		dir += "/..";
+	std::ifstream in(dir + "/loop/backing_file");
+	std::string path;
 	if (!std::getline(in, path) || ::stat(path.c_str(), &st) != 0)
 		return std::nullopt;
 	return st;
@@ -107,9 +109,12 @@ std::optional<std::string> shares_image_data(const struct stat &host, const std:
 		if (auto under = loop_backing(img.st_rdev); under && same_file(host, *under))
 			return "is the file under the image";
 	}
-	if (S_ISBLK(host.st_mode)) {
-		if (auto under = loop_backing(host.st_rdev); under && same_file(*under, img))
-			return "is a loop device over the image";
+	auto host_under = S_ISBLK(host.st_mode) ? loop_backing(host.st_rdev) : std::nullopt;
+	if (host_under && same_file(*host_under, img))
+		return "is a loop device over the image";
+	if (host_under && S_ISBLK(img.st_mode)) {
+		if (auto under = loop_backing(img.st_rdev); under && same_file(*host_under, *under))
+			return "is a loop device over the image's file";
 	}
 	return std::nullopt;
 }

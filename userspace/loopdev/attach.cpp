@@ -87,22 +87,35 @@ Result<std::optional<std::string>> LoopContext::find_overlap(const AttachRequest
 }
 
 // The device is the caller's now (losetup -L): it no longer goes away at its
-// last close, and scans partitions if asked to.
-Status LoopContext::prepare_reuse(const std::string &path, const AttachRequest &request)
+// last close, and scans partitions if asked to.  False when it is no longer
+// the mapping found (detached at its last close meanwhile, perhaps bound
+// again to something else): then a new device is attached instead.
+Result<bool> LoopContext::prepare_reuse(const std::string &path, const AttachRequest &request,
+                                        const FileInfo &file)
 {
 	auto device = open_device(path, true);
 	if (!device)
 		return device.error();
+	// Our open device keeps the binding from here on.
 	auto status = (*device)->get_status();
+	if (!status && status.error().code() == ENXIO)
+		return false;
 	if (!status)
 		return status.error();
+	auto dev = static_cast<dev_t>(status->lo_device);
+	if (major(dev) != major(file.dev) || minor(dev) != minor(file.dev) ||
+	    status->lo_inode != file.ino || status->lo_offset != request.offset ||
+	    status->lo_sizelimit != request.sizelimit)
+		return false;
 	loop_info64 info = *status;
 	info.lo_flags &= ~LO_FLAGS_AUTOCLEAR;
 	if (request.partscan)
 		info.lo_flags |= LO_FLAGS_PARTSCAN;
-	if (info.lo_flags == status->lo_flags)
-		return {};
-	return (*device)->set_status(info);
+	if (info.lo_flags != status->lo_flags) {
+		if (Status st = (*device)->set_status(info); !st)
+			return st.error();
+	}
+	return true;
 }
 
 Status LoopContext::bind_legacy(LoopDevice &device, const BackingFile &file,
@@ -217,11 +230,14 @@ Result<Attached> LoopContext::attach(const AttachRequest &request)
 		if (!same)
 			return same.error();
 		if (*same) {
-			if (Status st = prepare_reuse(**same, request); !st)
-				return st.error();
-			result.device = **same;
-			result.reused = true;
-			return result;
+			auto reused = prepare_reuse(**same, request, *info);
+			if (!reused)
+				return reused.error();
+			if (*reused) {
+				result.device = **same;
+				result.reused = true;
+				return result;
+			}
 		}
 	}
 

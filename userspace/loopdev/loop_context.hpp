@@ -92,7 +92,8 @@ private:
 	Result<std::unique_ptr<BackingFile>> open_backing(const AttachRequest &request);
 	Result<std::optional<std::string>> find_overlap(const AttachRequest &request,
 	                                                const FileInfo &file);
-	Status prepare_reuse(const std::string &path, const AttachRequest &request);
+	Result<bool> prepare_reuse(const std::string &path, const AttachRequest &request,
+	                           const FileInfo &file);
 	// losetup's answer to a chosen device whose node does not exist: the
 	// driver creates it (LOOP_CTL_ADD with the number in its name).
 	Status create_missing(const std::string &path);

@@ -25,8 +25,9 @@ n=${XLOOP_LEAK_ROUNDS:-30}
 # KASAN's quarantine puts off: that cache then counts past objects, not live
 # ones.
 skip=
+config=$(zcat /proc/config.gz 2>/dev/null || true)
 if [ -d /sys/kernel/slab/debug_objects_cache ] &&
-	! zcat /proc/config.gz 2>/dev/null | grep -qx 'CONFIG_DEBUG_OBJECTS_FREE=y'; then
+	! grep -qx 'CONFIG_DEBUG_OBJECTS_FREE=y' <<<"$config"; then
 	skip=debug_objects_cache
 	echo "not counted: $skip (no CONFIG_DEBUG_OBJECTS_FREE)"
 fi

@@ -17,6 +17,7 @@ modes=(buffered-sync buffered-nosync dio-sync dio-nosync)
 if [ "$XT_BOOT" = 2 ]; then
 	mkdir back
 	mount "$XT_DISK" back || fail "mount after the power cut (journal replay)"
+	trap 'umount back' EXIT
 	n=0
 	for mode in "${modes[@]}"; do
 		if cmp -s -n 65536 -i $((n * 1048576)):0 back/img "$state/$mode"; then
@@ -31,7 +32,6 @@ if [ "$XT_BOOT" = 2 ]; then
 		buffered-nosync) [ $kept = lost ] || fail "control: the write without O_SYNC survived (writeback not held off?)" ;;
 		esac
 	done
-	umount back
 	exit 0
 fi
 

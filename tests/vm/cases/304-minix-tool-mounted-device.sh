@@ -45,6 +45,10 @@ shares "put of the file under the device" "img: is the file under the image" \
 	"$XLOOP" put "$dev" img /g
 shares "get into the device over the file" "$dev: is a loop device over the image" \
 	"$XLOOP" get img /f "$dev"
+dev2=$("$XL_PROBE" attach /dev/xloop-control xloop img)
+shares "get into a second device over the file" "$dev2: is a loop device over the image's file" \
+	"$XLOOP" get "$dev" /f "$dev2"
+"$XL_PROBE" detach "$dev2"
 mkdir mnt
 mount -t minix "$dev" mnt || fail "mount $dev"
 sync
