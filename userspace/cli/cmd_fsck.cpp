@@ -60,7 +60,7 @@ private:
 
 // -r: "<problem><question> (y/n)? " on the terminal, as fsck.minix asks
 // ("...marked used in the bitmap.Clear (y/n)? "): y or n, or Enter, a space
-// or the end of input for the default, yes; other keys are ignored.
+// or the end of input (Ctrl-D) for the default, yes; other keys are ignored.
 bool ask_on_terminal(const std::string &question)
 {
 	std::fprintf(stdout, "%s (y/n)? ", question.c_str());
@@ -70,7 +70,8 @@ bool ask_on_terminal(const std::string &question)
 		SingleKeys keys(STDIN_FILENO);
 		for (;;) {
 			int c = std::getchar();
-			if (c == EOF || c == '\n' || c == ' ')
+			// Ctrl-D, which the terminal passes on as a key now: end of input.
+			if (c == EOF || c == '\n' || c == ' ' || c == '\x04')
 				break;
 			if (c == 'y' || c == 'Y' || c == 'n' || c == 'N') {
 				yes = c == 'y' || c == 'Y';
