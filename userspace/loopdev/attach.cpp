@@ -86,6 +86,20 @@ Result<std::optional<std::string>> LoopContext::find_overlap(const AttachRequest
 	return std::optional<std::string>();
 }
 
+namespace
+{
+
+// Is `file` what the driver reports as a device's backing (LOOP_GET_STATUS64's
+// lo_device, in the kernel's encoding, and lo_inode)?
+bool backs(std::uint64_t lo_device, std::uint64_t lo_inode, const FileInfo &file)
+{
+	auto dev = static_cast<dev_t>(lo_device);
+	return major(dev) == major(file.dev) && minor(dev) == minor(file.dev) &&
+	       lo_inode == file.ino;
+}
+
+} // namespace
+
 // The device is the caller's now (losetup -L): it no longer goes away at its
 // last close, and scans partitions if asked to.  False when it is no longer
 // the mapping found (detached at its last close meanwhile, perhaps bound
@@ -102,10 +116,8 @@ Result<bool> LoopContext::prepare_reuse(const std::string &path, const AttachReq
 		return false;
 	if (!status)
 		return status.error();
-	auto dev = static_cast<dev_t>(status->lo_device);
-	if (major(dev) != major(file.dev) || minor(dev) != minor(file.dev) ||
-	    status->lo_inode != file.ino || status->lo_offset != request.offset ||
-	    status->lo_sizelimit != request.sizelimit)
+	if (!backs(status->lo_device, status->lo_inode, file) ||
+	    status->lo_offset != request.offset || status->lo_sizelimit != request.sizelimit)
 		return false;
 	loop_info64 info = *status;
 	info.lo_flags &= ~LO_FLAGS_AUTOCLEAR;
@@ -309,9 +321,7 @@ Result<std::vector<DeviceInfo>> find_backing(LoopOs &os, const std::vector<Drive
 		auto info = read_device_info(os, disk, true);
 		if (!info || !info->bound || !info->backing_dev || !info->backing_ino)
 			continue; // detached meanwhile, or not ours to ask
-		auto dev = static_cast<dev_t>(*info->backing_dev);
-		if (major(dev) != major(file.dev) || minor(dev) != minor(file.dev) ||
-		    *info->backing_ino != file.ino)
+		if (!backs(*info->backing_dev, *info->backing_ino, file))
 			continue;
 		if (offset && info->offset != *offset)
 			continue;
