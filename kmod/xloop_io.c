@@ -23,9 +23,13 @@
  *    is done there, and what would block goes to a work item of the
  *    request's own, so a device's requests wait for the disk side by side
  *    rather than one after another.
- *  - buffered writes to a file that takes no IOCB_NOWAIT writes (ext4), and
- *    flushes, discards and write-zeroes go straight to a work item of their
- *    own, which may block.
+ *  - buffered writes the file takes only blocking (ext4 and tmpfs have no
+ *    IOCB_NOWAIT buffered writes; O_SYNC, O_DSYNC) the queue's worker does
+ *    itself, in order, as loop.ko does: they take the file's inode lock one
+ *    at a time anyway, and workers of their own would only queue up on it.
+ *  - flushes, discards and write-zeroes, and reads of a file that takes no
+ *    IOCB_NOWAIT at all, go straight to a work item of their own, which may
+ *    block.
  *  - requests end in the context that finished their backing I/O: a worker,
  *    or the backing device's completion (->ki_complete).
  *
@@ -435,10 +439,11 @@ static bool xloop_queue_block(struct xloop_queue *q)
 
 /*
  * A cgroup's queue: its reads and writes in turn, until no more come, each
- * batch under one plug.  Buffered ones are tried with IOCB_NOWAIT, but for
- * the last while nothing else waits (xloop_queue_block()).  Task context (a
- * worker of the device), on behalf of the queue's cgroup (every request on it
- * has that blkcg).
+ * batch under one plug.  Buffered ones are tried with IOCB_NOWAIT where the
+ * file allows, but for the last while nothing else waits
+ * (xloop_queue_block()); the others the worker does blocking.  Task context
+ * (a worker of the device), on behalf of the queue's cgroup (every request
+ * on it has that blkcg).
  */
 static void xloop_queue_workfn(struct work_struct *work)
 {
@@ -459,8 +464,10 @@ static void xloop_queue_workfn(struct work_struct *work)
 			/* Not @next: past the last entry, it is not NULL. */
 			bool last = !cmd->node.next;
 
-			cmd->nowait = !lo->use_dio &&
-				      (!last || !xloop_queue_block(q));
+			if (!cmd->may_nowait)
+				WRITE_ONCE(q->blocking, !lo->use_dio);
+			else
+				cmd->nowait = !last || !xloop_queue_block(q);
 			xloop_io_enter(&ctx, memcg);
 			xloop_rw(lo, cmd);
 			xloop_io_leave(&ctx, memcg);
@@ -531,7 +538,8 @@ static struct xloop_queue *xloop_queue_of(struct xloop_device *lo,
 
 /*
  * Put a read or write on its cgroup's queue, or to its own worker while the
- * queue's is busy with a request it may block on.  ->queue_rq()'s context.
+ * queue's is busy with a request it may block on, if it is one the queue's
+ * worker would try with IOCB_NOWAIT.  ->queue_rq()'s context.
  */
 static void xloop_queue_rw(struct xloop_device *lo, struct xloop_cmd *cmd)
 {
@@ -549,7 +557,7 @@ static void xloop_queue_rw(struct xloop_device *lo, struct xloop_cmd *cmd)
 		cmd->memcg = NULL;
 	}
 	q->last_used = jiffies;
-	if (READ_ONCE(q->blocking))
+	if (cmd->may_nowait && READ_ONCE(q->blocking))
 		queue_work(lo->wq, &cmd->work);
 	else if (llist_add(&cmd->node, &q->cmds))
 		queue_work(lo->wq, &q->work);
@@ -608,8 +616,9 @@ static blk_status_t xloop_queue_rq(struct blk_mq_hw_ctx *hctx,
 	cmd->write_started = false;
 	cmd->blkcg = xloop_rq_blkcg(rq);
 	cmd->memcg = xloop_memcg_get(cmd->blkcg);
-	if ((op == REQ_OP_READ || op == REQ_OP_WRITE) &&
-	    (lo->use_dio || xloop_try_nowait(lo, cmd)))
+	cmd->may_nowait = !lo->use_dio && xloop_try_nowait(lo, cmd);
+	if ((op == REQ_OP_READ && (lo->use_dio || cmd->may_nowait)) ||
+	    op == REQ_OP_WRITE)
 		xloop_queue_rw(lo, cmd);
 	else
 		queue_work(lo->wq, &cmd->work);
