@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * xloop: every difference between the kernel APIs of the target kernels
- * (Debian 6.1 and 6.12) lives here, as static inline wrappers, so that the
- * rest of the driver is free of version conditionals.
+ * xloop and xminix: every difference between the kernel APIs of the target
+ * kernels (Debian 6.1 and 6.12) lives here, as static inline wrappers, so
+ * that the rest of both modules is free of version conditionals.
  *
  * Where Debian's 6.1 carries a backport (kiocb_start_write, ITER_SOURCE,
  * timer_shutdown_sync) both kernels share the call and nothing is needed.
@@ -169,6 +169,106 @@ static inline bool xloop_file_nowait_buffered_write(struct file *file)
 {
 	return file->f_mode & FMODE_BUF_WASYNC;
 }
+#endif
+
+/*
+ * xminix: the file system's side.  6.3 passes a struct mnt_idmap where 6.1
+ * passed a struct user_namespace; the idmap-free calls use the identity.
+ */
+#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
+#define xminix_idmap		mnt_idmap
+#define XMINIX_NOP_IDMAP	(&nop_mnt_idmap)
+#else
+#define xminix_idmap		user_namespace
+#define XMINIX_NOP_IDMAP	(&init_user_ns)
+#endif
+
+/* 6.6: generic_fillattr() takes the request mask. */
+static inline void xminix_fillattr(struct xminix_idmap *idmap, u32 request_mask,
+				   struct inode *inode, struct kstat *stat)
+{
+#if KERNEL_VERSION(6, 6, 0) <= LINUX_VERSION_CODE
+	generic_fillattr(idmap, request_mask, inode, stat);
+#else
+	generic_fillattr(idmap, inode, stat);
+#endif
+}
+
+/*
+ * 6.7 hid atime and mtime behind accessors (Debian's 6.1 has the ctime ones
+ * already).  Minix keeps whole seconds.
+ */
+static inline time64_t xminix_get_atime(const struct inode *inode)
+{
+#if KERNEL_VERSION(6, 7, 0) <= LINUX_VERSION_CODE
+	return inode_get_atime_sec(inode);
+#else
+	return inode->i_atime.tv_sec;
+#endif
+}
+
+static inline time64_t xminix_get_mtime(const struct inode *inode)
+{
+#if KERNEL_VERSION(6, 7, 0) <= LINUX_VERSION_CODE
+	return inode_get_mtime_sec(inode);
+#else
+	return inode->i_mtime.tv_sec;
+#endif
+}
+
+static inline void xminix_set_atime(struct inode *inode, time64_t sec)
+{
+#if KERNEL_VERSION(6, 7, 0) <= LINUX_VERSION_CODE
+	inode_set_atime(inode, sec, 0);
+#else
+	inode->i_atime.tv_sec = sec;
+	inode->i_atime.tv_nsec = 0;
+#endif
+}
+
+static inline void xminix_set_mtime(struct inode *inode, time64_t sec)
+{
+#if KERNEL_VERSION(6, 7, 0) <= LINUX_VERSION_CODE
+	inode_set_mtime(inode, sec, 0);
+#else
+	inode->i_mtime.tv_sec = sec;
+	inode->i_mtime.tv_nsec = 0;
+#endif
+}
+
+/* Now, as the new mtime and ctime of a changed directory. */
+static inline void xminix_touch_mc(struct inode *inode)
+{
+#if KERNEL_VERSION(6, 7, 0) <= LINUX_VERSION_CODE
+	inode_set_mtime_to_ts(inode, inode_set_ctime_current(inode));
+#else
+	inode->i_mtime = inode_set_ctime_current(inode);
+#endif
+}
+
+/* A new inode's atime, mtime and ctime: now. */
+static inline void xminix_init_times(struct inode *inode)
+{
+#if KERNEL_VERSION(6, 7, 0) <= LINUX_VERSION_CODE
+	simple_inode_init_ts(inode);
+#else
+	inode->i_mtime = inode_set_ctime_current(inode);
+	inode->i_atime = inode->i_mtime;
+#endif
+}
+
+/* 6.12: ->write_begin() hands back a folio, not a page. */
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
+#define xminix_write_page	folio
+#else
+#define xminix_write_page	page
+#endif
+
+/* 6.5: generic_file_splice_read() gave way to filemap_splice_read(). */
+#if KERNEL_VERSION(6, 5, 0) <= LINUX_VERSION_CODE
+#define xminix_splice_read	filemap_splice_read
+#else
+#define xminix_splice_read	generic_file_splice_read
 #endif
 
 #endif /* XLOOP_COMPAT_H */

@@ -24,11 +24,11 @@ for release in "${releases[@]}"; do
 		exit 1
 	fi
 	tree=$build/kbuild/$release
-	mkdir -p "$tree/kmod/dropin" "$build/modules/$release/dropin"
+	mkdir -p "$tree/kmod/dropin" "$tree/kmod/xminix" "$build/modules/$release/dropin"
 	ln -sfn "$top/Kbuild" "$tree/Kbuild"
 	ln -sfn "$top/include" "$tree/include"
 	# Refresh the per-file links: new sources appear, removed ones go.
-	for d in kmod kmod/dropin; do
+	for d in kmod kmod/dropin kmod/xminix; do
 		find "$tree/$d" -maxdepth 1 -type l -delete
 		for f in "$top/$d"/*; do
 			[ -f "$f" ] && ln -sfn "$f" "$tree/$d/$(basename "$f")"
@@ -46,7 +46,7 @@ for release in "${releases[@]}"; do
 		echo "build-modules: $release: the build has warnings (see above)" >&2
 		exit 1
 	fi
-	cp "$tree"/kmod/*.ko "$build/modules/$release/"
+	cp "$tree"/kmod/*.ko "$tree"/kmod/xminix/xminix.ko "$build/modules/$release/"
 	# The drop-in (a module named loop) apart: not loaded with the others.
 	cp "$tree"/kmod/dropin/loop.ko "$build/modules/$release/dropin/"
 done

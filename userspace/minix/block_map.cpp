@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include <minix_rules.h>
+
 #include <fmt/format.h>
 
 #include "minix/endian.hpp"
@@ -149,31 +151,13 @@ private:
 		unsigned depth = 0;
 	};
 
+	// The rule is xminix.ko's own (include/minix_rules.h).
 	bool to_path(uint64_t index, Path &path) const
 	{
-		if (index * sb_.block_size >= sb_.max_size)
-			return false;
-		if (index < kDirect) {
-			path.off[0] = static_cast<uint32_t>(index);
-			path.depth = 1;
-			return true;
-		}
-		index -= kDirect;
-		uint64_t span = 1;
-		for (unsigned level = 1; level <= kLevels; level++) {
-			span *= per_block_;
-			if (index < span) {
-				path.off[0] = kDirect + level - 1;
-				path.depth = level + 1;
-				for (unsigned i = level; i >= 1; i--) {
-					path.off[i] = static_cast<uint32_t>(index % per_block_);
-					index /= per_block_;
-				}
-				return true;
-			}
-			index -= span;
-		}
-		return false;
+		path.depth =
+		        xminix_block_to_path(static_cast<unsigned>(sb_.version), sb_.block_size,
+		                             sb_.max_size, index, path.off.data());
+		return path.depth != 0;
 	}
 
 	Status check(uint32_t ino, uint32_t zone) const

@@ -1,6 +1,7 @@
 #include "minix/superblock.hpp"
 
 #include <minix_format.h>
+#include <minix_rules.h>
 
 #include <fmt/format.h>
 
@@ -152,33 +153,54 @@ static Error corrupt(std::string detail)
 	return Error(kCorrupted, "superblock", std::move(detail));
 }
 
+static xminix_geometry geometry_of(const Superblock &sb)
+{
+	xminix_geometry g{};
+	g.version = static_cast<unsigned>(sb.version);
+	g.ninodes = sb.ninodes;
+	g.nzones = sb.nzones;
+	g.imap_blocks = sb.imap_blocks;
+	g.zmap_blocks = sb.zmap_blocks;
+	g.first_data_zone = sb.first_data_zone;
+	g.log_zone_size = sb.log_zone_size;
+	g.max_size = sb.max_size;
+	g.block_size = sb.block_size;
+	return g;
+}
+
+// The rule is xminix.ko's own (include/minix_rules.h); the words are ours.
 Status check_superblock(const Superblock &sb, uint64_t device_bytes)
 {
-	if (sb.log_zone_size != 0)
+	xminix_geometry g = geometry_of(sb);
+	switch (xminix_check_geometry(&g, device_bytes)) {
+	case XMINIX_GEOMETRY_OK:
+		return {};
+	case XMINIX_GEOMETRY_LOG_ZONE_SIZE:
 		return corrupt(fmt::format("s_log_zone_size {} is not 0", sb.log_zone_size));
-	if (sb.block_size != 1024 && sb.block_size != 2048 && sb.block_size != 4096)
+	case XMINIX_GEOMETRY_BLOCK_SIZE:
 		return corrupt(fmt::format("unsupported block size {}", sb.block_size));
-	if (sb.ninodes < 1 || sb.ninodes == UINT32_MAX)
+	case XMINIX_GEOMETRY_NINODES:
 		return corrupt(fmt::format("bad s_ninodes {}", sb.ninodes));
-	if (sb.first_data_zone <= 4 || sb.first_data_zone >= sb.nzones)
+	case XMINIX_GEOMETRY_FIRST_DATA_ZONE:
 		return corrupt(fmt::format("bad s_firstdatazone {} (zones {})", sb.first_data_zone,
 		                           sb.nzones));
-	if (uint64_t{sb.imap_blocks} * sb.bits_per_block() < uint64_t{sb.ninodes} + 1)
+	case XMINIX_GEOMETRY_IMAP:
 		return corrupt(fmt::format("s_imap_blocks {} too small for {} inodes",
 		                           sb.imap_blocks, sb.ninodes));
-	if (uint64_t{sb.zmap_blocks} * sb.bits_per_block() < uint64_t{sb.data_zones()} + 1)
+	case XMINIX_GEOMETRY_ZMAP:
 		return corrupt(fmt::format("s_zmap_blocks {} too small for {} zones",
 		                           sb.zmap_blocks, sb.data_zones()));
-	if (sb.version == Version::v1 && sb.max_size > XMINIX_V1_MAX_SIZE)
+	case XMINIX_GEOMETRY_MAX_SIZE:
 		return corrupt(fmt::format("s_max_size {} beyond the V1 block map", sb.max_size));
-	if (uint64_t{sb.inode_table_block()} + sb.inode_table_blocks() > sb.first_data_zone)
+	case XMINIX_GEOMETRY_INODE_TABLE:
 		return corrupt(fmt::format(
 		        "inode table (blocks {}..{}) overlaps the first data zone {}",
 		        sb.inode_table_block(), sb.norm_first_zone() - 1, sb.first_data_zone));
-	if (device_bytes && uint64_t{sb.nzones} * sb.block_size > device_bytes)
+	case XMINIX_GEOMETRY_DEVICE:
 		return corrupt(fmt::format("{} zones of {} bytes exceed the device ({} bytes)",
 		                           sb.nzones, sb.block_size, device_bytes));
-	return {};
+	}
+	return corrupt("unknown geometry fault");
 }
 
 Result<Superblock> read_superblock(BlockDevice &dev)

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xminix: a Minix V1/V2/V3 file system, on-disk compatible with what
+ * util-linux mkfs.minix writes and Linux fs/minix reads and writes, and
+ * distrustful of what it reads: every zone pointer, inode number and link
+ * count from the disk is checked before it is followed or changed, and what
+ * is wrong fails with -EFSCORRUPTED (xminix_corrupt()).
+ */
+#ifndef XMINIX_H
+#define XMINIX_H
+
+#include <linux/buffer_head.h>
+#include <linux/fs.h>
+#include <linux/rwsem.h>
+#include <linux/spinlock.h>
+
+#include "minix_format.h"
+#include "minix_rules.h"
+#include "compat.h"
+
+#ifndef EFSCORRUPTED
+#define EFSCORRUPTED EUCLEAN
+#endif
+
+/* What a corruption found while mounted does (mount option errors=). */
+enum xminix_errors {
+	XMINIX_ERRORS_CONTINUE,
+	XMINIX_ERRORS_REMOUNT_RO,
+};
+
+struct xminix_sb_info {
+	struct xminix_geometry geo;
+	unsigned int name_len;		/* 14, 30 or 60 */
+	unsigned int dirent_size;	/* 16, 32 or 64 */
+	unsigned int inodes_per_block;
+	struct buffer_head *sbh;	/* holds the superblock */
+	void *raw_sb;			/* ... at this address */
+	struct buffer_head **imap;	/* geo.imap_blocks inode bitmap blocks */
+	struct buffer_head **zmap;	/* geo.zmap_blocks zone bitmap blocks */
+	u16 mount_state;		/* s_state to write back at unmount */
+	enum xminix_errors errors;
+	spinlock_t bitmap_lock;		/* the bits of imap and zmap */
+};
+
+struct xminix_inode_info {
+	/*
+	 * Zone pointers, host order (V1's fit in 16 bits); for device nodes,
+	 * i_zone[0] holds the old-style device number.  Under tree_sem.
+	 */
+	u32 i_zone[XMINIX_V2_ZONES];
+	struct rw_semaphore tree_sem;	/* the zone tree, i_zone included */
+	struct inode vfs_inode;
+};
+
+static inline struct xminix_sb_info *xminix_sb(struct super_block *sb)
+{
+	return sb->s_fs_info;
+}
+
+static inline struct xminix_inode_info *xminix_i(struct inode *inode)
+{
+	return container_of(inode, struct xminix_inode_info, vfs_inode);
+}
+
+static inline bool xminix_zone_valid(const struct xminix_sb_info *sbi, u32 zone)
+{
+	return zone >= sbi->geo.first_data_zone && zone < sbi->geo.nzones;
+}
+
+/* super.c */
+__printf(3, 4)
+void xminix_corrupt(struct super_block *sb, unsigned long ino,
+		    const char *fmt, ...);
+
+/* bitmap.c */
+int xminix_new_zone(struct inode *inode, u32 *zone);
+void xminix_free_zone(struct inode *inode, u32 zone);
+bool xminix_zone_in_use(struct super_block *sb, u32 zone);
+struct inode *xminix_new_inode(struct xminix_idmap *idmap, struct inode *dir,
+			       umode_t mode);
+void xminix_free_inode(struct inode *inode);
+unsigned long xminix_count_free_zones(struct super_block *sb);
+unsigned long xminix_count_free_inodes(struct super_block *sb);
+int xminix_check_bitmaps(struct super_block *sb);
+
+/* inode.c */
+struct inode *xminix_iget(struct super_block *sb, unsigned long ino);
+int xminix_write_inode(struct inode *inode, struct writeback_control *wbc);
+void xminix_evict_inode(struct inode *inode);
+void xminix_set_inode_ops(struct inode *inode, dev_t rdev);
+int xminix_getattr(struct xminix_idmap *idmap, const struct path *path,
+		   struct kstat *stat, u32 request_mask, unsigned int flags);
+int xminix_setattr(struct xminix_idmap *idmap, struct dentry *dentry,
+		   struct iattr *attr);
+
+/* itree.c */
+int xminix_get_block(struct inode *inode, sector_t block,
+		     struct buffer_head *bh, int create);
+int xminix_map_block(struct inode *inode, u64 block, bool create, u32 *zone,
+		     bool *fresh);
+int xminix_truncate(struct inode *inode);
+
+/* dir.c */
+struct xminix_dirent_ref {
+	struct buffer_head *bh;		/* the block, referenced */
+	void *de;			/* the entry in it */
+};
+
+int xminix_find_entry(struct inode *dir, const struct qstr *name,
+		      struct xminix_dirent_ref *ref, unsigned long *ino);
+int xminix_add_entry(struct inode *dir, const struct qstr *name,
+		     unsigned long ino);
+void xminix_delete_entry(struct inode *dir, struct xminix_dirent_ref *ref);
+void xminix_set_entry(struct inode *dir, struct xminix_dirent_ref *ref,
+		      unsigned long ino);
+int xminix_make_empty(struct inode *inode, struct inode *dir);
+int xminix_dir_is_empty(struct inode *inode);
+int xminix_dotdot(struct inode *dir, struct xminix_dirent_ref *ref,
+		  unsigned long *ino);
+unsigned long xminix_dirent_ino(struct super_block *sb, const void *de);
+void xminix_dir_changed(struct inode *dir);
+
+/* Operation tables. */
+extern const struct file_operations xminix_file_operations;
+extern const struct file_operations xminix_dir_operations;
+extern const struct inode_operations xminix_file_inode_operations;
+extern const struct inode_operations xminix_dir_inode_operations;
+extern const struct inode_operations xminix_symlink_inode_operations;
+extern const struct inode_operations xminix_special_inode_operations;
+extern const struct address_space_operations xminix_aops;
+
+#endif /* XMINIX_H */
