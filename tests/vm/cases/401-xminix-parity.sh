@@ -4,9 +4,11 @@
 # (files through the direct, single, double and triple indirect ranges,
 # holes, truncation both ways, directories, renames across them, hard and
 # symbolic links, device nodes, fifos, owners beyond 16 bits, a name of the
-# longest length) applied to two copies of one fresh image, one mounted
-# through each, leaves byte-identical images (inode times masked); both
-# pass fsck.  The same failing calls give the same errno through both.
+# longest length, an O_TMPFILE file linked in) applied to two copies of one
+# fresh image, one mounted through each, leaves byte-identical images
+# (inode times masked), read-only remounted and unmounted; the same FIBMAP
+# answers; both pass fsck.  The same failing calls (renameat2 flags too)
+# give the same errno through both.  rmmod xminix is refused while mounted.
 # Removals follow a sync, so that what writeback leaves does not depend on
 # when it ran.
 # xt-timeout: 900
@@ -18,10 +20,11 @@ grep -qw xminix /proc/filesystems || fail "xminix is not registered"
 
 head -c 700000 /dev/urandom >random.bin
 
-# ops DIR NAMELEN: the sequence, through the mount at DIR.
+# ops DIR NAMELEN: the sequence, through the mount at DIR (a failing step
+# ends the case: no "|| fail" here, which would turn errexit off inside).
 ops() {
 	(
-		cd "$1"
+		cd "$1" || exit 1
 		mkdir -p a/b/c d e
 		cp ../random.bin a/big
 		head -c 300000 ../random.bin >d/mid
@@ -59,8 +62,20 @@ ops() {
 		truncate -s 900000 d/mid
 		echo tail >>d/mid
 		rm -r e/f1 e/f2 d/hard
+		python3 - <<'PY'
+import os
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+fd = os.open('d', os.O_TMPFILE | os.O_RDWR, 0o600)
+os.write(fd, b'made without a name' * 100)
+# linkat(AT_FDCWD, /proc/self/fd/N, AT_FDCWD, name, AT_SYMLINK_FOLLOW)
+if libc.linkat(-100, b'/proc/self/fd/%d' % fd, -100, b'd/named-later', 0x400):
+    raise OSError(ctypes.get_errno(), 'linkat')
+os.fsync(fd)
+os.close(fd)
+PY
 		sync
-	) || fail "operations through $(stat -f -c %T "$1") failed"
+	)
 }
 
 # errnos DIR: the errno of each failing call, one a line.
@@ -89,6 +104,34 @@ attempt('mkdir-exists', lambda: os.mkdir(d + '/x'))
 attempt('open-missing', lambda: open(d + '/missing'))
 attempt('rmdir-file', lambda: os.rmdir(d + '/x/y/f'))
 attempt('truncate-huge', lambda: os.truncate(d + '/x/y/f', 1 << 40))
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+def renameat2(a, b, flags):
+    def call():
+        if libc.renameat2(-100, a.encode(), -100, b.encode(), flags) != 0:
+            e = ctypes.get_errno()
+            raise OSError(e, os.strerror(e))
+    return call
+open(d + '/x/y/g', 'w').close()
+attempt('rename-noreplace-onto', renameat2(d + '/x/y/f', d + '/x/y/g', 1))
+attempt('rename-noreplace', renameat2(d + '/x/y/f', d + '/x/y/h', 1))
+attempt('rename-exchange', renameat2(d + '/x/y/h', d + '/x/y/g', 2))
+attempt('rename-whiteout', renameat2(d + '/x/y/h', d + '/x/y/i', 4))
+PY
+}
+
+# fibmap DIR: the zone of every block of a few files (FIBMAP), one line.
+fibmap() {
+	python3 - "$1" <<'PY'
+import fcntl, os, struct, sys
+out = []
+for name in ('a/big', 'd/mid', 'sparse', 'holes', 'd/named-later'):
+    path = os.path.join(sys.argv[1], name)
+    with open(path) as f:
+        blocks = (os.fstat(f.fileno()).st_size + os.statvfs(path).f_bsize - 1) // os.statvfs(path).f_bsize
+        for b in range(blocks):
+            out.append(struct.unpack('i', fcntl.ioctl(f, 1, struct.pack('i', b)))[0])
+print(' '.join(map(str, out)))
 PY
 }
 
@@ -113,6 +156,18 @@ for config in "${MINIX_ALL_CONFIGS[@]}"; do
 	kernel_manifest mnt | awk '{ $6 = ""; print }' >minix.txt
 	kernel_manifest mx | awk '{ $6 = ""; print }' >xminix.txt
 	diff -u minix.txt xminix.txt || fail "$config: the trees differ"
+	map_minix=$(fibmap mnt)
+	map_xminix=$(fibmap mx)
+	[ -n "$map_minix" ] || fail "$config: no FIBMAP answers"
+	expect_eq "$config: FIBMAP" "$map_minix" "$map_xminix"
+	expect_fail rmmod xminix
+	# Read-only again: the superblock's state goes back as minix.ko puts it.
+	mount -o remount,ro mnt || fail "remount,ro $config (minix)"
+	mount -o remount,ro mx || fail "remount,ro $config (xminix)"
+	sync
+	same_image "$config (remounted read-only)" kernel.img x.img
+	mount -o remount,rw mnt || fail "remount,rw $config (minix)"
+	mount -o remount,rw mx || fail "remount,rw $config (xminix)"
 	umount mnt
 	umount mx
 	same_image "$config" kernel.img x.img
