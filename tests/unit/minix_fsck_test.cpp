@@ -191,6 +191,23 @@ std::vector<CorpusCase> corpus()
 		                  [&](Inode &i) { i.zone[3] = e.sb().nzones - 2; });
 	     },
 	     0, 4});
+	// minix.ko writes only zone 0 (the number) of a device node: a reused
+	// inode keeps the old file's zones 1.. (seen in VM case 401).
+	add({"device_with_old_zones", v2,
+	     [](Editor &e) {
+		     e.edit_inode(e.ino_of("/cdev"), [&](Inode &i) {
+			     i.zone[1] = e.sb().nzones - 2;
+			     i.zone[2] = e.sb().nzones - 3;
+		     });
+	     },
+	     0, 0, true,
+	     [](const Config &cfg) {
+		     auto dev = base_image(cfg);
+		     auto fs = open_fs(*dev);
+		     (void)fs->mknod(kRootIno, "cdev", S_IFCHR | 0644, 1, 3);
+		     EXPECT_TRUE(fs->unmount().ok());
+		     return dev;
+	     }});
 	// Other configurations.
 	Config v1{Version::v1, 14, 1024}, v3{Version::v3, 60, 1024};
 	add({"v1_nlinks_too_low", v1,
