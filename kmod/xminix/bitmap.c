@@ -130,15 +130,26 @@ int xminix_new_zone(struct inode *inode, u32 *zone)
 	struct buffer_head *dirty = NULL;
 	unsigned long bit;
 
+	mutex_lock(&sbi->free_lock);
 	spin_lock(&sbi->bitmap_lock);
 	bit = xminix_take_bit(sb, sbi->zmap, xminix_data_zones(&sbi->geo),
 			      &dirty);
 	spin_unlock(&sbi->bitmap_lock);
+	mutex_unlock(&sbi->free_lock);
 	if (!bit)
 		return -ENOSPC;
-	mark_buffer_dirty(dirty);
+	xminix_dirty_held(dirty);
 	*zone = sbi->geo.first_data_zone + bit - 1;
 	return 0;
+}
+
+/* Is inode @ino (1..s_ninodes) marked in use? */
+bool xminix_inode_in_use(struct super_block *sb, unsigned long ino)
+{
+	struct xminix_sb_info *sbi = xminix_sb(sb);
+	unsigned long per_block = xminix_bits_per_block(sb);
+
+	return test_bit_le(ino % per_block, sbi->imap[ino / per_block]->b_data);
 }
 
 /* Is @zone, a data zone, marked in use? */
@@ -175,7 +186,7 @@ void xminix_free_zone(struct inode *inode, u32 zone)
 	was_set = xminix_put_bit(sb, sbi->zmap,
 				 zone - sbi->geo.first_data_zone + 1, &dirty);
 	spin_unlock(&sbi->bitmap_lock);
-	mark_buffer_dirty(dirty);
+	xminix_dirty_held(dirty);
 	if (!was_set)
 		xminix_corrupt(sb, inode->i_ino, "zone %u was free already",
 			       zone);
@@ -204,7 +215,7 @@ struct inode *xminix_new_inode(struct xminix_idmap *idmap, struct inode *dir,
 		iput(inode);
 		return ERR_PTR(-ENOSPC);
 	}
-	mark_buffer_dirty(dirty);
+	xminix_dirty_held(dirty);
 	inode_init_owner(idmap, inode, dir, mode);
 	inode->i_ino = ino;
 	inode->i_blocks = 0;
@@ -266,7 +277,7 @@ void xminix_free_inode(struct inode *inode)
 	spin_lock(&sbi->bitmap_lock);
 	was_set = xminix_put_bit(sb, sbi->imap, inode->i_ino, &dirty);
 	spin_unlock(&sbi->bitmap_lock);
-	mark_buffer_dirty(dirty);
+	xminix_dirty_held(dirty);
 	if (!was_set)
 		xminix_corrupt(sb, inode->i_ino,
 			       "free already in the inode bitmap");

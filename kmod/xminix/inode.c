@@ -135,6 +135,8 @@ struct inode *xminix_iget(struct super_block *sb, unsigned long ino)
 	brelse(bh);
 	if (inode->i_nlink == 0)
 		fault = "no links: a directory entry names a free inode";
+	else if (!xminix_inode_in_use(sb, ino))
+		fault = "in use, but free in the inode bitmap";
 	else
 		fault = xminix_inode_fault(inode);
 	if (fault) {
@@ -173,10 +175,12 @@ int xminix_write_inode(struct inode *inode, struct writeback_control *wbc)
 		r->i_nlinks = (u8)inode->i_nlink;
 		r->i_size = cpu_to_le32(inode->i_size);
 		r->i_time = cpu_to_le32(xminix_get_mtime(inode));
-		for (i = 0; i < XMINIX_V1_ZONES; i++)
-			r->i_zone[i] = cpu_to_le16(xi->i_zone[i]);
+		/* A device keeps its number in zone 0; the rest stay as found. */
 		if (special)
 			r->i_zone[0] = cpu_to_le16(old_encode_dev(inode->i_rdev));
+		else
+			for (i = 0; i < XMINIX_V1_ZONES; i++)
+				r->i_zone[i] = cpu_to_le16(xi->i_zone[i]);
 	} else {
 		struct xminix2_inode *r = raw;
 
@@ -188,10 +192,11 @@ int xminix_write_inode(struct inode *inode, struct writeback_control *wbc)
 		r->i_mtime = cpu_to_le32(xminix_get_mtime(inode));
 		r->i_atime = cpu_to_le32(xminix_get_atime(inode));
 		r->i_ctime = cpu_to_le32(inode_get_ctime(inode).tv_sec);
-		for (i = 0; i < XMINIX_V2_ZONES; i++)
-			r->i_zone[i] = cpu_to_le32(xi->i_zone[i]);
 		if (special)
 			r->i_zone[0] = cpu_to_le32(old_encode_dev(inode->i_rdev));
+		else
+			for (i = 0; i < XMINIX_V2_ZONES; i++)
+				r->i_zone[i] = cpu_to_le32(xi->i_zone[i]);
 	}
 	mark_buffer_dirty(bh);
 	if (wbc->sync_mode == WB_SYNC_ALL && buffer_dirty(bh)) {

@@ -256,12 +256,35 @@ int xminix_get_block(struct inode *inode, sector_t block,
 }
 
 /*
+ * Zones a truncation must not free however a corrupt tree names them: the
+ * indirect blocks it keeps on the cut's path, and the ones it is walking
+ * down (a subtree through its own ancestors).
+ */
+struct xminix_keep {
+	u32 zone[2 * XMINIX_MAX_DEPTH];
+	unsigned int n;
+};
+
+static bool xminix_kept(const struct xminix_keep *keep, u32 zone)
+{
+	unsigned int i;
+
+	for (i = 0; i < keep->n; i++)
+		if (keep->zone[i] == zone)
+			return true;
+	return false;
+}
+
+/*
  * Free the subtree below @zone (@depth levels of indirect blocks; 0: a data
  * zone), then @zone.  A zone already free is shared with a tree freed
- * before: corrupt, and not walked again.  Pointers inside a freed subtree
- * stay as they are on disk.  tree_sem held for writing.
+ * before: corrupt, and not walked again (free_lock keeps anyone from taking
+ * it meanwhile).  Pointers inside a freed subtree stay as they are on disk.
+ * An indirect block that cannot be read stays allocated, with what it
+ * points to.  tree_sem held for writing, and the file system's free_lock.
  */
-static void xminix_free_tree(struct inode *inode, u32 zone, unsigned int depth)
+static void xminix_free_tree(struct inode *inode, u32 zone, unsigned int depth,
+			     struct xminix_keep *keep)
 {
 	struct super_block *sb = inode->i_sb;
 	struct xminix_sb_info *sbi = xminix_sb(sb);
@@ -273,7 +296,12 @@ static void xminix_free_tree(struct inode *inode, u32 zone, unsigned int depth)
 			       "zone pointer %u outside the data zones", zone);
 		return;
 	}
-	/* Stops the walk of a corrupt tree that reaches a block twice. */
+	if (xminix_kept(keep, zone)) {
+		xminix_corrupt(sb, inode->i_ino,
+			       "zone %u is also an indirect block above it",
+			       zone);
+		return;
+	}
 	if (!xminix_zone_in_use(sb, zone)) {
 		xminix_corrupt(sb, inode->i_ino,
 			       "zone %u in its tree twice, or free", zone);
@@ -281,25 +309,27 @@ static void xminix_free_tree(struct inode *inode, u32 zone, unsigned int depth)
 	}
 	if (depth > 0) {
 		bh = sb_bread(sb, zone);
-		if (bh) {
-			for (i = 0; i < xminix_ptrs_per_block(sb); i++) {
-				child = xminix_ptr_get(sb, bh->b_data, i);
-				if (child && child != zone)
-					xminix_free_tree(inode, child,
-							 depth - 1);
-			}
-			brelse(bh);
-		} else {
+		if (!bh) {
 			pr_err_ratelimited("xminix (%s): inode %lu: cannot read indirect zone %u; its zones stay in use\n",
 					   sb->s_id, inode->i_ino, zone);
+			return;
 		}
+		keep->zone[keep->n++] = zone;
+		for (i = 0; i < xminix_ptrs_per_block(sb); i++) {
+			child = xminix_ptr_get(sb, bh->b_data, i);
+			if (child)
+				xminix_free_tree(inode, child, depth - 1, keep);
+		}
+		keep->n--;
+		brelse(bh);
 	}
 	xminix_free_zone(inode, zone);
 }
 
 /* Free, in the indirect block @bh, the pointers from @from on. */
 static void xminix_free_entries(struct inode *inode, struct buffer_head *bh,
-				u32 from, unsigned int depth)
+				u32 from, unsigned int depth,
+				struct xminix_keep *keep)
 {
 	struct super_block *sb = inode->i_sb;
 	u32 i, child;
@@ -310,7 +340,7 @@ static void xminix_free_entries(struct inode *inode, struct buffer_head *bh,
 			continue;
 		xminix_ptr_put(sb, bh->b_data, i, 0);
 		mark_buffer_dirty_inode(bh, inode);
-		xminix_free_tree(inode, child, depth);
+		xminix_free_tree(inode, child, depth, keep);
 	}
 }
 
@@ -331,7 +361,8 @@ static bool xminix_zero_below(struct super_block *sb, struct buffer_head *bh,
  * keeps nothing before the cut is detached from its holder and freed whole;
  * below the blocks that remain, the pointers past the cut are freed.
  */
-static int xminix_cut_branch(struct inode *inode, struct xminix_path *path)
+static int xminix_cut_branch(struct inode *inode, struct xminix_path *path,
+			     struct xminix_keep *keep)
 {
 	struct super_block *sb = inode->i_sb;
 	unsigned int n = path->depth, k = n, reached, top, level;
@@ -351,6 +382,9 @@ static int xminix_cut_branch(struct inode *inode, struct xminix_path *path)
 	while (top > 0 && xminix_zero_below(sb, part.step[top].bh,
 					    path->off[top]))
 		top--;
+	/* The indirect blocks that stay: the holders of levels 1..top. */
+	for (level = 0; level < top; level++)
+		keep->zone[keep->n++] = part.step[level].key;
 	if (top == k - 1 && top > 0) {
 		first_free = path->off[top];
 	} else {
@@ -364,13 +398,13 @@ static int xminix_cut_branch(struct inode *inode, struct xminix_path *path)
 			mark_buffer_dirty_inode(part.step[top].bh, inode);
 		}
 		if (detached)
-			xminix_free_tree(inode, detached, n - 1 - top);
+			xminix_free_tree(inode, detached, n - 1 - top, keep);
 		first_free = path->off[top] + 1;
 	}
 	for (level = top; level > 0; level--)
 		xminix_free_entries(inode, part.step[level].bh,
 				    level == top ? first_free :
-				    path->off[level] + 1, n - 1 - level);
+				    path->off[level] + 1, n - 1 - level, keep);
 out:
 	xminix_path_release(&part);
 	return err;
@@ -380,12 +414,14 @@ out:
 int xminix_truncate(struct inode *inode)
 {
 	struct super_block *sb = inode->i_sb;
+	struct xminix_sb_info *sbi = xminix_sb(sb);
 	struct xminix_inode_info *xi = xminix_i(inode);
-	unsigned int levels = xminix_tree_levels(xminix_sb(sb)->geo.version);
+	unsigned int levels = xminix_tree_levels(sbi->geo.version);
 	u64 first_gone = DIV_ROUND_UP_ULL(inode->i_size, sb->s_blocksize);
+	struct xminix_keep keep = { .n = 0 };
 	struct xminix_path path;
 	unsigned int first_whole, i;
-	u32 *slot;
+	u32 zone;
 	int err = 0;
 
 	if (!(S_ISREG(inode->i_mode) || S_ISDIR(inode->i_mode) ||
@@ -394,28 +430,26 @@ int xminix_truncate(struct inode *inode)
 	if (!xminix_to_path(inode, first_gone, &path))
 		return 0;
 	down_write(&xi->tree_sem);
+	mutex_lock(&sbi->free_lock);
 	if (path.depth == 1) {
 		for (i = path.off[0]; i < XMINIX_DIRECT_ZONES; i++) {
-			slot = &xi->i_zone[i];
-			if (*slot) {
-				xminix_free_tree(inode, *slot, 0);
-				*slot = 0;
-			}
+			zone = xi->i_zone[i];
+			xi->i_zone[i] = 0;
+			if (zone)
+				xminix_free_tree(inode, zone, 0, &keep);
 		}
 		first_whole = 0;
 	} else {
 		first_whole = path.off[0] + 1 - XMINIX_DIRECT_ZONES;
-		err = xminix_cut_branch(inode, &path);
+		err = xminix_cut_branch(inode, &path, &keep);
 	}
 	for (i = first_whole; !err && i < levels; i++) {
-		slot = &xi->i_zone[XMINIX_DIRECT_ZONES + i];
-		if (*slot) {
-			u32 zone = *slot;
-
-			*slot = 0;
-			xminix_free_tree(inode, zone, i + 1);
-		}
+		zone = xi->i_zone[XMINIX_DIRECT_ZONES + i];
+		xi->i_zone[XMINIX_DIRECT_ZONES + i] = 0;
+		if (zone)
+			xminix_free_tree(inode, zone, i + 1, &keep);
 	}
+	mutex_unlock(&sbi->free_lock);
 	up_write(&xi->tree_sem);
 	xminix_touch_mc(inode);
 	mark_inode_dirty(inode);

@@ -22,10 +22,30 @@ static struct dentry *xminix_lookup(struct inode *dir, struct dentry *dentry,
 	if (!err) {
 		brelse(ref.bh);
 		inode = xminix_iget(dir->i_sb, ino);
+		/* Cached, unlinked and still open: no entry may name it. */
+		if (!IS_ERR(inode) && !inode->i_nlink) {
+			xminix_corrupt(dir->i_sb, dir->i_ino,
+				       "entry names inode %lu, which has no links",
+				       ino);
+			iput(inode);
+			inode = ERR_PTR(-EFSCORRUPTED);
+		}
 	} else if (err != -ENOENT) {
 		inode = ERR_PTR(err);
 	}
 	return d_splice_alias(inode, dentry);
+}
+
+/*
+ * The entry the VFS knows as @inode's names inode @ino on disk: something
+ * changed the directory behind our back, which only a corrupt image does.
+ */
+static int xminix_entry_mismatch(struct inode *dir, struct inode *inode,
+				 unsigned long ino)
+{
+	xminix_corrupt(dir->i_sb, dir->i_ino,
+		       "entry for inode %lu names inode %lu", inode->i_ino, ino);
+	return -EFSCORRUPTED;
 }
 
 /* Enter the new non-directory @inode as @dentry, or drop it. */
@@ -171,7 +191,7 @@ static int xminix_unlink(struct inode *dir, struct dentry *dentry)
 		return err;
 	if (ino != inode->i_ino) {
 		brelse(ref.bh);
-		return -ENOENT;
+		return xminix_entry_mismatch(dir, inode, ino);
 	}
 	err = xminix_check_nlink(inode, 1, 0);
 	if (err) {
@@ -223,7 +243,7 @@ static int xminix_rename(struct xminix_idmap *idmap, struct inode *old_dir,
 	if (err)
 		return err;
 	if (ino != old_inode->i_ino) {
-		err = -ENOENT;
+		err = xminix_entry_mismatch(old_dir, old_inode, ino);
 		goto out_old;
 	}
 	if (is_dir) {
@@ -254,6 +274,11 @@ static int xminix_rename(struct xminix_idmap *idmap, struct inode *old_dir,
 					&new_ref, &ino);
 		if (err)
 			goto out_dir;
+		if (ino != new_inode->i_ino) {
+			brelse(new_ref.bh);
+			err = xminix_entry_mismatch(new_dir, new_inode, ino);
+			goto out_dir;
+		}
 		xminix_set_entry(new_dir, &new_ref, old_inode->i_ino);
 		inode_set_ctime_current(new_inode);
 		if (is_dir)
@@ -270,10 +295,8 @@ static int xminix_rename(struct xminix_idmap *idmap, struct inode *old_dir,
 	xminix_delete_entry(old_dir, &old_ref);
 	mark_inode_dirty(old_inode);
 	if (is_dir) {
-		if (old_dir != new_dir)
-			xminix_set_entry(old_inode, &dir_ref, new_dir->i_ino);
-		else
-			brelse(dir_ref.bh);
+		/* Within one parent too: the moved directory's times change. */
+		xminix_set_entry(old_inode, &dir_ref, new_dir->i_ino);
 		inode_dec_link_count(old_dir);
 	}
 	return 0;

@@ -14,6 +14,22 @@
 
 static struct kmem_cache *xminix_inode_cachep;
 
+/*
+ * Dirty a buffer held for the whole mount (superblock, bitmaps).  After a
+ * failed write it is no longer uptodate, but what is in memory is what the
+ * disk must get: say so, rather than have mark_buffer_dirty() warn.
+ */
+void xminix_dirty_held(struct buffer_head *bh)
+{
+	if (unlikely(!buffer_uptodate(bh))) {
+		lock_buffer(bh);
+		clear_buffer_write_io_error(bh);
+		set_buffer_uptodate(bh);
+		unlock_buffer(bh);
+	}
+	mark_buffer_dirty(bh);
+}
+
 /* The V1/V2 superblock's s_state; V3 has none. */
 static __le16 *xminix_raw_state(struct xminix_sb_info *sbi)
 {
@@ -31,7 +47,7 @@ static void xminix_begin_rw(struct super_block *sb)
 	sbi->mount_state = state ? le16_to_cpu(*state) : XMINIX_VALID_FS;
 	if (state)
 		*state = cpu_to_le16(sbi->mount_state & ~XMINIX_VALID_FS);
-	mark_buffer_dirty(sbi->sbh);
+	xminix_dirty_held(sbi->sbh);
 	if (!(sbi->mount_state & XMINIX_VALID_FS))
 		pr_warn("xminix (%s): mounting an unchecked file system, running fsck is recommended\n",
 			sb->s_id);
@@ -48,7 +64,7 @@ static void xminix_end_rw(struct super_block *sb)
 
 	if (state)
 		*state = cpu_to_le16(sbi->mount_state);
-	mark_buffer_dirty(sbi->sbh);
+	xminix_dirty_held(sbi->sbh);
 }
 
 /*
@@ -74,6 +90,9 @@ void xminix_corrupt(struct super_block *sb, unsigned long ino,
 	else
 		pr_err_ratelimited("xminix (%s): %pV\n", sb->s_id, &vaf);
 	va_end(args);
+	/* While mounting (the root inode), the mount fails: nothing to write. */
+	if (!sb->s_root)
+		return;
 	sbi->mount_state |= XMINIX_ERROR_FS;
 	if (sbi->errors == XMINIX_ERRORS_REMOUNT_RO && !sb_rdonly(sb)) {
 		pr_err_ratelimited("xminix (%s): remounting read-only\n",
@@ -362,6 +381,7 @@ static int xminix_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (!sbi)
 		return -ENOMEM;
 	spin_lock_init(&sbi->bitmap_lock);
+	mutex_init(&sbi->free_lock);
 	sbi->errors = opts->errors;
 	sb->s_fs_info = sbi;
 

@@ -11,6 +11,7 @@
 
 #include <linux/buffer_head.h>
 #include <linux/fs.h>
+#include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
 
@@ -40,6 +41,12 @@ struct xminix_sb_info {
 	u16 mount_state;		/* s_state to write back at unmount */
 	enum xminix_errors errors;
 	spinlock_t bitmap_lock;		/* the bits of imap and zmap */
+	/*
+	 * Held while a truncation frees zones, and by allocation: a zone a
+	 * corrupt tree names twice is found free at its second mention, not
+	 * handed to another file in between and freed from under it.
+	 */
+	struct mutex free_lock;
 };
 
 struct xminix_inode_info {
@@ -68,6 +75,7 @@ static inline bool xminix_zone_valid(const struct xminix_sb_info *sbi, u32 zone)
 }
 
 /* super.c */
+void xminix_dirty_held(struct buffer_head *bh);
 __printf(3, 4)
 void xminix_corrupt(struct super_block *sb, unsigned long ino,
 		    const char *fmt, ...);
@@ -76,6 +84,7 @@ void xminix_corrupt(struct super_block *sb, unsigned long ino,
 int xminix_new_zone(struct inode *inode, u32 *zone);
 void xminix_free_zone(struct inode *inode, u32 zone);
 bool xminix_zone_in_use(struct super_block *sb, u32 zone);
+bool xminix_inode_in_use(struct super_block *sb, unsigned long ino);
 struct inode *xminix_new_inode(struct xminix_idmap *idmap, struct inode *dir,
 			       umode_t mode);
 void xminix_free_inode(struct inode *inode);

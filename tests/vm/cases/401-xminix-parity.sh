@@ -29,7 +29,7 @@ ops() {
 		cp ../random.bin a/big
 		head -c 300000 ../random.bin >d/mid
 		: >empty
-		echo small >small
+		head -c 3000 ../random.bin >small
 		dd if=../random.bin of=sparse bs=1k seek=70000 count=3 status=none
 		truncate -s 300000 holes
 		head -c 50000 ../random.bin | dd of=holes bs=1k seek=100 conv=notrunc status=none
@@ -45,11 +45,17 @@ ops() {
 		echo long >"$(name_of_len "$2")"
 		for i in $(seq 1 80); do echo "$i" >"e/f$i"; done
 		mkdir gone
+		head -c 3000 ../random.bin >devslot
 		# Removals after a sync: what an inode freed before writeback
 		# leaves in its slot depends on when writeback ran.
 		sync
 		rmdir gone
-		rm e/f3 e/f40 small
+		rm e/f3 e/f40 small devslot
+		sync
+		# Into the slot small had (3 zones): zones 1.. stay as they were.
+		mknod cdev2 c 1 3
+		mkdir renamed-here
+		mv renamed-here renamed-there
 		echo again >e/new
 		mv e/f50 d/moved
 		mv d/moved a/b/
