@@ -67,16 +67,9 @@ static struct buffer_head *xminix_dir_block(struct inode *dir, u64 n,
 			*err = -EIO;
 		return bh;
 	}
-	bh = sb_getblk(dir->i_sb, zone);
-	if (!bh) {
+	bh = xminix_zeroed_block(dir, zone);
+	if (!bh)
 		*err = -ENOMEM;
-		return NULL;
-	}
-	lock_buffer(bh);
-	memset(bh->b_data, 0, bh->b_size);
-	set_buffer_uptodate(bh);
-	unlock_buffer(bh);
-	mark_buffer_dirty_inode(bh, dir);
 	return bh;
 }
 
@@ -267,19 +260,10 @@ int xminix_add_entry(struct inode *dir, const struct qstr *name,
 	return err;
 }
 
-/* Free the slot @ref names (its buffer is released). */
-void xminix_delete_entry(struct inode *dir, struct xminix_dirent_ref *ref)
-{
-	lock_buffer(ref->bh);
-	xminix_dirent_set_ino(dir->i_sb, ref->de, 0);
-	unlock_buffer(ref->bh);
-	xminix_dir_changed(dir);
-	xminix_dirent_written(dir, ref->bh);
-	brelse(ref->bh);
-	ref->bh = NULL;
-}
-
-/* Point the entry @ref names at @ino (its buffer is released). */
+/*
+ * Point the entry @ref names at @ino; 0 frees the slot (the name stays, as
+ * minix.ko leaves it).  Its buffer is released.
+ */
 void xminix_set_entry(struct inode *dir, struct xminix_dirent_ref *ref,
 		      unsigned long ino)
 {
@@ -292,7 +276,7 @@ void xminix_set_entry(struct inode *dir, struct xminix_dirent_ref *ref,
 	ref->bh = NULL;
 }
 
-/* The first zone of a new directory @inode in @dir: "." and "..". */
+/* The first zone (new, so zero-filled) of a new directory @inode in @dir. */
 int xminix_make_empty(struct inode *inode, struct inode *dir)
 {
 	struct super_block *sb = inode->i_sb;
@@ -305,7 +289,6 @@ int xminix_make_empty(struct inode *inode, struct inode *dir)
 	if (!bh)
 		return err ? err : -EIO;
 	lock_buffer(bh);
-	memset(bh->b_data, 0, bh->b_size);
 	xminix_fill_dirent(sb, bh->b_data, &dot, inode->i_ino);
 	xminix_fill_dirent(sb, bh->b_data + size, &dotdot, dir->i_ino);
 	unlock_buffer(bh);
@@ -375,6 +358,11 @@ int xminix_dotdot(struct inode *dir, struct xminix_dirent_ref *ref,
 	}
 	xminix_corrupt(sb, dir->i_ino, "directory without \"..\" in entry 1");
 	return -EFSCORRUPTED;
+}
+
+void xminix_delete_entry(struct inode *dir, struct xminix_dirent_ref *ref)
+{
+	xminix_set_entry(dir, ref, 0);
 }
 
 const struct file_operations xminix_dir_operations = {

@@ -122,8 +122,11 @@ static int xminix_walk(struct inode *inode, struct xminix_path *path,
 	return 0;
 }
 
-/* A new indirect block in @zone: zero-filled, dirty, tied to @inode. */
-static struct buffer_head *xminix_new_indirect(struct inode *inode, u32 zone)
+/*
+ * The buffer of a zone just given to @inode (an indirect or directory
+ * block): zero-filled, dirty, tied to @inode for fsync.
+ */
+struct buffer_head *xminix_zeroed_block(struct inode *inode, u32 zone)
 {
 	struct buffer_head *bh = sb_getblk(inode->i_sb, zone);
 
@@ -157,7 +160,7 @@ static int xminix_grow(struct inode *inode, struct xminix_path *path,
 			goto out_free;
 		if (i == 0)
 			continue;
-		bh = xminix_new_indirect(inode, fresh[i - 1]);
+		bh = xminix_zeroed_block(inode, fresh[i - 1]);
 		if (!bh) {
 			i++;
 			err = -ENOMEM;

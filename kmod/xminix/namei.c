@@ -48,7 +48,7 @@ static int xminix_entry_mismatch(struct inode *dir, struct inode *inode,
 	return -EFSCORRUPTED;
 }
 
-/* Enter the new non-directory @inode as @dentry, or drop it. */
+/* Enter @inode (a new non-directory, or a new link) as @dentry, or drop it. */
 static int xminix_add_nondir(struct inode *dir, struct dentry *dentry,
 			     struct inode *inode)
 {
@@ -124,19 +124,11 @@ static int xminix_link(struct dentry *old_dentry, struct inode *dir,
 		       struct dentry *dentry)
 {
 	struct inode *inode = d_inode(old_dentry);
-	int err;
 
 	inode_set_ctime_current(inode);
 	inode_inc_link_count(inode);
 	ihold(inode);
-	err = xminix_add_entry(dir, &dentry->d_name, inode->i_ino);
-	if (err) {
-		inode_dec_link_count(inode);
-		iput(inode);
-		return err;
-	}
-	d_instantiate(dentry, inode);
-	return 0;
+	return xminix_add_nondir(dir, dentry, inode);
 }
 
 static int xminix_mkdir(struct xminix_idmap *idmap, struct inode *dir,

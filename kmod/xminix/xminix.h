@@ -108,6 +108,7 @@ int xminix_get_block(struct inode *inode, sector_t block,
 int xminix_map_block(struct inode *inode, u64 block, bool create, u32 *zone,
 		     bool *fresh);
 int xminix_truncate(struct inode *inode);
+struct buffer_head *xminix_zeroed_block(struct inode *inode, u32 zone);
 
 /* dir.c */
 struct xminix_dirent_ref {
