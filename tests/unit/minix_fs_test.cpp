@@ -42,9 +42,9 @@ protected:
 		return ino ? *ino : 0;
 	}
 
-	uint32_t mkdir(uint32_t dir, const std::string &name)
+	uint32_t mkdir(uint32_t dir, const std::string &name, uint16_t mode = 0755)
 	{
-		Result<uint32_t> ino = fs_->mkdir(dir, name, 0755);
+		Result<uint32_t> ino = fs_->mkdir(dir, name, mode);
 		EXPECT_TRUE(ino.ok()) << (ino ? "" : ino.error().message());
 		return ino ? *ino : 0;
 	}
@@ -270,6 +270,63 @@ TEST_P(MinixFs, RenameFilesAndDirectories)
 	EXPECT_EQ(*fs_->lookup(sub, ".."), kRootIno);
 }
 
+// mkdir(2) keeps the permission and sticky bits it is given; set-group-ID
+// comes only from a set-group-ID parent, with its group (as minix.ko, VM
+// case 404).
+TEST_P(MinixFs, MkdirTakesSetGroupIdFromTheParentOnly)
+{
+	uint32_t plain = mkdir(kRootIno, "plain", 06775);
+	EXPECT_EQ(fs_->stat(plain)->mode, S_IFDIR | 0775);
+	uint32_t sticky = mkdir(kRootIno, "sticky", 01777);
+	EXPECT_EQ(fs_->stat(sticky)->mode, S_IFDIR | 01777);
+	SetAttr a;
+	a.mode = 02755;
+	a.gid = 42;
+	ASSERT_TRUE(fs_->setattr(plain, a).ok());
+	uint32_t child = mkdir(plain, "child", 0700);
+	EXPECT_EQ(fs_->stat(child)->mode, S_IFDIR | 02700);
+	EXPECT_EQ(fs_->stat(child)->gid, 42);
+}
+
+// Which error wins when several apply: the kernel's order (do_renameat2,
+// then vfs_rename, then the file system), as VM case 404 saw minix.ko answer.
+TEST_P(MinixFs, ErrorsComeInTheKernelsOrder)
+{
+	const std::string too_long(fs_->superblock().name_len() + 1, 'y');
+	uint32_t d = mkdir(kRootIno, "d");
+	uint32_t sub = mkdir(d, "sub");
+	create("/d/sub/f");
+	uint32_t f = create("/f");
+	// Into its own subtree, onto a non-empty directory: EINVAL, not ENOTEMPTY.
+	EXPECT_EQ(err(fs_->rename(kRootIno, "d", d, "sub")), EINVAL);
+	// A target above the source: ENOTEMPTY even where the types differ.
+	EXPECT_EQ(err(fs_->rename(sub, "f", kRootIno, "d")), ENOTEMPTY);
+	// A missing source before a bad target name; a long source name is
+	// refused by the lookup itself.
+	EXPECT_EQ(err(fs_->rename(kRootIno, "missing", kRootIno, too_long)), ENOENT);
+	EXPECT_EQ(err(fs_->rename(kRootIno, too_long, kRootIno, "g")), ENAMETOOLONG);
+	EXPECT_EQ(err(fs_->unlink(kRootIno, too_long)), ENAMETOOLONG);
+	EXPECT_EQ(err(fs_->rmdir(kRootIno, too_long)), ENAMETOOLONG);
+	// link: the new name's EEXIST before the source's EPERM.
+	EXPECT_EQ(err(fs_->link(d, kRootIno, "f")), EEXIST);
+	EXPECT_EQ(err(fs_->link(d, kRootIno, "d2")), EPERM);
+	// A name that is taken before the file system's own limits.
+	// (With 4 KiB blocks a target too long for the block is also too long
+	// for a path, which the VFS refuses first.)
+	const std::string block_long(fs_->superblock().block_size, 'x');
+	EXPECT_EQ(err(fs_->symlink(kRootIno, "f", block_long)),
+	          block_long.size() < 4096 ? EEXIST : ENAMETOOLONG);
+	EXPECT_EQ(err(fs_->symlink(kRootIno, "s", block_long)), ENAMETOOLONG);
+	EXPECT_EQ(err(fs_->mknod(kRootIno, "f", S_IFCHR | 0644, 4, 300)), EEXIST);
+	EXPECT_EQ(err(fs_->mknod(kRootIno, "c", S_IFCHR | 0644, 4, 300)), EINVAL);
+	// Nothing changed on the way.
+	EXPECT_EQ(*fs_->lookup(d, "sub"), sub);
+	EXPECT_EQ(err(fs_->lookup(kRootIno, "s")), ENOENT);
+	EXPECT_EQ(err(fs_->lookup(kRootIno, "c")), ENOENT);
+	EXPECT_EQ(*fs_->lookup(kRootIno, "f"), f);
+	EXPECT_EQ(fs_->stat(d)->nlinks, 3);
+}
+
 TEST_P(MinixFs, HardLinks)
 {
 	uint32_t a = create("/a");
@@ -352,6 +409,29 @@ TEST_P(MinixFs, AttributesFollowTheFormatsRules)
 		EXPECT_EQ(in->gid, 300);
 		EXPECT_EQ(in->atime, 0u);
 	}
+}
+
+// chown(2) drops set-user-ID, and set-group-ID with group execute, from
+// all but directories (as minix.ko's images show it, VM case 404).
+TEST_P(MinixFs, ChownDropsSetIdBitsOfFiles)
+{
+	uint32_t f = create("/f"), g = create("/g");
+	uint32_t d = mkdir(kRootIno, "d");
+	auto set = [&](uint32_t ino, std::optional<uint16_t> mode, std::optional<uint64_t> uid) {
+		SetAttr a;
+		a.mode = mode;
+		a.uid = uid;
+		ASSERT_TRUE(fs_->setattr(ino, a).ok());
+	};
+	set(f, 06755, {});
+	set(g, 06745, {});
+	set(d, 06755, {});
+	set(f, {}, 7);
+	set(g, {}, 7);
+	set(d, {}, 7);
+	EXPECT_EQ(fs_->stat(f)->mode, S_IFREG | 0755);
+	EXPECT_EQ(fs_->stat(g)->mode, S_IFREG | 02745); // no group execute: kept
+	EXPECT_EQ(fs_->stat(d)->mode, S_IFDIR | 06755);
 }
 
 TEST_P(MinixFs, RunsOutOfSpaceCleanly)

@@ -12,6 +12,8 @@ namespace
 
 // Large copies flush once the cache holds this much.
 constexpr uint64_t kCacheLimit = 64ull << 20;
+// Linux's PATH_MAX, with the terminating NUL.
+constexpr size_t kPathMax = 4096;
 
 std::string ino_ctx(uint32_t ino)
 {
@@ -268,6 +270,9 @@ Status Filesystem::scan_dir(uint32_t ino, const Inode &dir, const EntryVisitor &
 Result<std::optional<DirEntry>> Filesystem::find_entry(uint32_t ino, const Inode &dir,
                                                        std::string_view name)
 {
+	// Linux's lookup refuses the name before it reads the directory.
+	if (Status st = check_name_lookup(name); !st)
+		return st.error();
 	std::optional<DirEntry> found;
 	Status st = scan_dir(ino, dir, [&](uint64_t pos, uint8_t *entry, uint32_t) -> Result<bool> {
 		uint32_t n = entry_ino(sb_, entry);
@@ -425,7 +430,7 @@ Status Filesystem::make_empty(uint32_t ino, Inode &inode, uint32_t parent)
 // Namespace operations -----------------------------------------------------
 
 Result<uint32_t> Filesystem::create_node(uint32_t dir, std::string_view name, uint16_t mode,
-                                         uint32_t rdev)
+                                         uint32_t rdev, const Status &fs_check)
 {
 	if (Status st = need_writable(); !st)
 		return st.error();
@@ -439,6 +444,8 @@ Result<uint32_t> Filesystem::create_node(uint32_t dir, std::string_view name, ui
 		return existing.error();
 	if (*existing)
 		return Error(EEXIST, std::string(name));
+	if (!fs_check)
+		return fs_check.error();
 	Result<uint32_t> ino = new_inode(*d, mode);
 	if (!ino)
 		return ino;
@@ -475,11 +482,13 @@ Result<uint32_t> Filesystem::mknod(uint32_t dir, std::string_view name, uint16_t
 		return Error(EINVAL, std::string(name),
 		             "mknod makes regular files, devices, FIFOs and sockets");
 	bool device = type == S_IFCHR || type == S_IFBLK;
+	// Linux's minix_mknod refuses the number once the VFS found the name free.
+	Status fits;
 	if (device && (major > 255 || minor > 255))
-		return Error(EINVAL, std::string(name),
+		fits = Error(EINVAL, std::string(name),
 		             "device numbers above 255 do not fit the format");
 	return create_node(dir, name, static_cast<uint16_t>(type | (mode & 07777)),
-	                   device ? encode_old_dev(major, minor) : 0);
+	                   device ? encode_old_dev(major, minor) : 0, fits);
 }
 
 Result<uint32_t> Filesystem::mkdir(uint32_t dir, std::string_view name, uint16_t mode)
@@ -503,7 +512,9 @@ Result<uint32_t> Filesystem::mkdir(uint32_t dir, std::string_view name, uint16_t
 	d->nlinks++;
 	if (Status st = write_inode(dir, *d); !st)
 		return st.error();
-	Result<uint32_t> ino = new_inode(*d, static_cast<uint16_t>(S_IFDIR | (mode & 07777)));
+	// mkdir(2) takes the permission and sticky bits only: set-group-ID
+	// comes from the parent (new_inode()), set-user-ID never.
+	Result<uint32_t> ino = new_inode(*d, static_cast<uint16_t>(S_IFDIR | (mode & 01777)));
 	if (!ino) {
 		d->nlinks--;
 		(void)write_inode(dir, *d);
@@ -532,10 +543,13 @@ Result<uint32_t> Filesystem::symlink(uint32_t dir, std::string_view name, std::s
 {
 	if (Status st = need_writable(); !st)
 		return st.error();
+	// The VFS takes the target as a path (empty: ENOENT; PATH_MAX: too
+	// long), then looks the name up; the block limit is minix_symlink's.
 	if (target.empty())
 		return Error(ENOENT, std::string(name), "empty symlink target");
-	if (target.size() + 1 > sb_.block_size)
-		return Error(ENAMETOOLONG, std::string(name), "symlink target longer than a block");
+	if (target.size() >= kPathMax)
+		return Error(ENAMETOOLONG, std::string(name),
+		             "symlink target longer than PATH_MAX");
 	Result<Inode> d = dir_inode(dir);
 	if (!d)
 		return d.error();
@@ -546,6 +560,8 @@ Result<uint32_t> Filesystem::symlink(uint32_t dir, std::string_view name, std::s
 		return existing.error();
 	if (*existing)
 		return Error(EEXIST, std::string(name));
+	if (target.size() + 1 > sb_.block_size)
+		return Error(ENAMETOOLONG, std::string(name), "symlink target longer than a block");
 	Result<uint32_t> ino = new_inode(*d, S_IFLNK | 0777);
 	if (!ino)
 		return ino;
@@ -573,6 +589,12 @@ Status Filesystem::link(uint32_t ino, uint32_t dir, std::string_view name)
 		return d.error();
 	if (Status st = check_new_name(sb_, name); !st)
 		return st;
+	// The VFS's order: the new name first (EEXIST), then vfs_link()'s checks.
+	Result<std::optional<DirEntry>> existing = find_entry(dir, *d, name);
+	if (!existing)
+		return existing.error();
+	if (*existing)
+		return Error(EEXIST, std::string(name));
 	Result<Inode> inode = live_inode(ino);
 	if (!inode)
 		return inode.error();
@@ -580,11 +602,6 @@ Status Filesystem::link(uint32_t ino, uint32_t dir, std::string_view name)
 		return Error(EPERM, ino_ctx(ino), "hard links to directories are not allowed");
 	if (inode->nlinks >= sb_.link_max())
 		return Error(EMLINK, ino_ctx(ino));
-	Result<std::optional<DirEntry>> existing = find_entry(dir, *d, name);
-	if (!existing)
-		return existing.error();
-	if (*existing)
-		return Error(EEXIST, std::string(name));
 	inode->ctime = now();
 	inode->nlinks++;
 	if (Status st = write_inode(ino, *inode); !st)
@@ -700,27 +717,46 @@ Status Filesystem::rename(uint32_t old_dir, std::string_view old_name, uint32_t 
 	Result<Inode> nd = dir_inode(new_dir);
 	if (!nd)
 		return nd.error();
-	if (Status st = check_new_name(sb_, new_name); !st)
-		return st;
+	// do_renameat2()'s order: the source (it must exist), the target's
+	// name, RENAME_NOREPLACE, a directory into its own subtree, a target
+	// above the source; then vfs_rename(): two names of one inode, the
+	// types, the link limit; then the file system: a non-empty target.
 	Result<std::optional<DirEntry>> oe = find_entry(old_dir, *od, old_name);
 	if (!oe)
 		return oe.error();
 	if (!*oe)
 		return Error(ENOENT, std::string(old_name));
 	uint32_t ino = (*oe)->ino;
-	Result<Inode> inode = live_inode(ino);
-	if (!inode)
-		return inode.error();
+	if (Status st = check_new_name(sb_, new_name); !st)
+		return st;
 	Result<std::optional<DirEntry>> ne = find_entry(new_dir, *nd, new_name);
 	if (!ne)
 		return ne.error();
+	if (*ne && noreplace)
+		return Error(EEXIST, std::string(new_name));
+	if (old_dir != new_dir) {
+		Result<bool> inside = is_ancestor(ino, new_dir);
+		if (!inside)
+			return inside.error();
+		if (*inside)
+			return Error(EINVAL, std::string(new_name),
+			             "cannot move a directory into itself");
+		if (*ne) {
+			Result<bool> above = is_ancestor((*ne)->ino, old_dir);
+			if (!above)
+				return above.error();
+			if (*above)
+				return Error(ENOTEMPTY, std::string(new_name));
+		}
+	}
+	if (*ne && (*ne)->ino == ino)
+		return {};
+	Result<Inode> inode = live_inode(ino);
+	if (!inode)
+		return inode.error();
 	const bool is_dir = inode->is_dir();
 	std::optional<Inode> target;
 	if (*ne) {
-		if (noreplace)
-			return Error(EEXIST, std::string(new_name));
-		if ((*ne)->ino == ino)
-			return {};
 		Result<Inode> t = live_inode((*ne)->ino);
 		if (!t)
 			return t.error();
@@ -728,24 +764,16 @@ Status Filesystem::rename(uint32_t old_dir, std::string_view old_name, uint32_t 
 			return Error(ENOTDIR, std::string(new_name));
 		if (!is_dir && t->is_dir())
 			return Error(EISDIR, std::string(new_name));
-		if (t->is_dir()) {
-			Result<bool> empty = dir_is_empty((*ne)->ino, *t);
-			if (!empty)
-				return empty.error();
-			if (!*empty)
-				return Error(ENOTEMPTY, std::string(new_name));
-		}
 		target = *t;
 	}
-	if (is_dir) {
-		Result<bool> inside = is_ancestor(ino, new_dir);
-		if (!inside)
-			return inside.error();
-		if (*inside)
-			return Error(EINVAL, std::string(new_name),
-			             "cannot move a directory into itself");
-		if (!target && new_dir != old_dir && nd->nlinks >= sb_.link_max())
-			return Error(EMLINK, ino_ctx(new_dir));
+	if (is_dir && !target && new_dir != old_dir && nd->nlinks >= sb_.link_max())
+		return Error(EMLINK, ino_ctx(new_dir));
+	if (target && target->is_dir()) {
+		Result<bool> empty = dir_is_empty((*ne)->ino, *target);
+		if (!empty)
+			return empty.error();
+		if (!*empty)
+			return Error(ENOTEMPTY, std::string(new_name));
 	}
 
 	if (target) {
@@ -962,6 +990,15 @@ Status Filesystem::setattr(uint32_t ino, const SetAttr &attr)
 		return inode.error();
 	if (attr.mode)
 		inode->mode = static_cast<uint16_t>((inode->mode & S_IFMT) | (*attr.mode & 07777));
+	// chown(2) of anything but a directory drops set-user-ID, and
+	// set-group-ID where the group may execute, even for root (the VFS's
+	// chown_common(); a mode given with it is taken as it is).
+	if ((attr.uid || attr.gid) && !attr.mode && !inode->is_dir()) {
+		uint16_t kill = S_ISUID;
+		if (inode->mode & S_IXGRP)
+			kill |= S_ISGID;
+		inode->mode = static_cast<uint16_t>(inode->mode & ~kill);
+	}
 	if (attr.uid)
 		inode->uid = low_uid(*attr.uid);
 	if (attr.gid)

@@ -149,8 +149,10 @@ private:
 	                          std::span<const uint8_t> in);
 	Status truncate_data(uint32_t ino, Inode &inode, uint64_t size);
 	Status check_name_lookup(std::string_view name) const;
+	// fs_check: an error of the file system's own, reported once the VFS's
+	// checks passed (the name is free), as Linux orders them.
 	Result<uint32_t> create_node(uint32_t dir, std::string_view name, uint16_t mode,
-	                             uint32_t rdev);
+	                             uint32_t rdev, const Status &fs_check = {});
 	Result<bool> is_ancestor(uint32_t ancestor, uint32_t dir);
 
 	BlockDevice &dev_;
