@@ -84,11 +84,11 @@ run_case() {
 	timeout=${timeout:-$XT_CASE_TIMEOUT}
 	export XT_TMP=/tmp/xt/$name XT_CASE=$name XT_BOOT=1
 	# The boot after this case cut the power (xt_power_cut).
-	[ "$name" = "${XT_RESUME:-}" ] && XT_BOOT=2
+	[ "$name" = "${XT_RESUME:-}" ] && XT_BOOT=${XT_RESUME_BOOT:-2}
 	mkdir -p "$XT_TMP"
 	console "xt: running $name (timeout ${timeout}s, boot $XT_BOOT)"
 	# The run after a power cut goes on in the same log.
-	[ "$XT_BOOT" = 2 ] || : >"$log"
+	[ "$XT_BOOT" != 1 ] || : >"$log"
 	(cd "$XT_TMP" && exec timeout -k 10 "$timeout" bash "$path") >>"$log" 2>&1 </dev/null
 	rc=$?
 	# A case that returns did not cut the power, whatever it meant to do.

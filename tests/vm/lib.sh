@@ -8,7 +8,7 @@
 #   XT_KVER    running kernel release           XT_MODDIR modules built for it
 #   XT_XLOOP   the xloop command-line tool      XT_TMP    scratch directory (tmpfs)
 #   XT_DISK    a virtio disk, for cases that ask for one (below)
-#   XT_CASE    this case's name                 XT_BOOT   1, or 2 after xt_power_cut
+#   XT_CASE    this case's name                 XT_BOOT   1, 2 after xt_power_cut, ...
 # A line "# xt-timeout: SECONDS" in a case overrides the default time limit;
 # "# xt-disk: MIB" asks for a scratch virtio-blk disk of that size.
 set -euo pipefail
@@ -40,7 +40,9 @@ mkimage() {
 # xt_power_cut: cut the power now, as a power failure does: QEMU exits at
 # once, and nothing still in the guest's caches or queues reaches the disk.
 # The kernel boots again on the same disk and runs this case once more, with
-# XT_BOOT=2, to check what the disk kept (tests/vm/run.sh).  The scratch
+# XT_BOOT=2, to check what the disk kept (tests/vm/run.sh); a case with
+# "# xt-power-cuts: N" may cut again, up to N times, and finds XT_BOOT=3...
+# after the next ones.  The scratch
 # directory is gone by then: what the second run needs goes in xt_state.
 xt_power_cut() {
 	echo "$XT_CASE" >"$XT_OUT/power-cut"

@@ -21,7 +21,8 @@
 # A case may cut the power (xt_power_cut in lib.sh: QEMU exits at once, the
 # guest flushes nothing).  The kernel is then booted again on the same disk,
 # and the run goes on with that case, which finds XT_BOOT=2 and checks what
-# the disk kept, followed by the cases not yet run.
+# the disk kept, followed by the cases not yet run.  A case that says
+# "# xt-power-cuts: N" may cut N times (XT_BOOT=3 after the second...).
 #
 # Environment: BUILD (default build), XT_ACCEL (kvm|tcg, default: probed),
 # XT_LIMIT (seconds for a whole boot, default: from the cases), XT_MEM (MiB, default 2048), XT_SMP (default 2), XT_CASE_TIMEOUT (default 120 s),
@@ -131,6 +132,7 @@ boot_once() {
 		echo "XT_MODULES=$(printf %q "${mods[*]-}")"
 		echo "XT_CASES=$(printf %q "${run[*]-}")"
 		echo "XT_RESUME=$(printf %q "$resume")"
+		echo "XT_RESUME_BOOT=$((${3:-1} + 1))"
 		echo "XT_CASE_TIMEOUT=$case_timeout"
 		echo "XT_DISK_MIB=$disk_mib"
 	} >"$dir/plan.env"
@@ -176,9 +178,10 @@ qemu_end() {
 # That crash cannot be ours; one after the first result always fails the run.
 # The first boot's console is kept as console-crashed-boot.log.
 #
-# Then, while a case cut the power, the boot after the cut (once a case).
+# Then, while a case cut the power, the boot after the cut (once a case, or
+# as often as its "# xt-power-cuts: N" line allows).
 boot() {
-	local release=$1 dir=$out/$1 keep=$out/.$1-crashed-boot.log start cut resumed=
+	local release=$1 dir=$out/$1 keep=$out/.$1-crashed-boot.log start cut allowed
 	start=$(date +%s.%N)
 	boot_once "$release"
 	[ -f "$dir/qemu.rc" ] || return 0
@@ -187,17 +190,19 @@ boot() {
 		boot_once "$release"
 		mv "$keep" "$dir/console-crashed-boot.log"
 	fi
+	declare -A cuts=()
 	while [ -f "$dir/power-cut" ]; do
 		cut=$(cat "$dir/power-cut")
 		rm -f "$dir/power-cut"
-		# One cut a case: a case that cuts again once resumed ends the run.
-		if [ -z "$cut" ] || [[ " $resumed " == *" $cut "* ]]; then
+		allowed=$(sed -n 's/^# *xt-power-cuts: *\([0-9][0-9]*\).*/\1/p' "$cases_dir/$cut.sh" 2>/dev/null | head -n 1)
+		cuts[${cut:-?}]=$((${cuts[${cut:-?}]:-0} + 1))
+		# A case that cuts more often than it says ends the run.
+		if [ -z "$cut" ] || [ "${cuts[$cut]}" -gt "${allowed:-1}" ]; then
 			echo "not ok - ${cut:-power-cut} # cut the power again after booting again" >>"$dir/results.tap"
 			break
 		fi
-		resumed+=" $cut"
 		echo "xt: power cut in $cut: booting again" >>"$dir/console.log"
-		boot_once "$release" "$cut"
+		boot_once "$release" "$cut" "${cuts[$cut]}"
 	done
 	rm -f "$dir/power-cut" "${XT_DISK_DIR:-$dir}/xt-disk-$release-$$.img"
 	echo "$(date +%s.%N) $start" | awk '{ printf "%.1f\n", $1 - $2 }' >"$dir/seconds"
