@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""Corrupt Minix images against a mounted file system driver: each image is
+a copy of a populated base image with a few of its metadata bytes changed
+(the superblock, the bitmaps, inodes and their zone pointers, sizes, modes
+and link counts, directory and indirect blocks), attached to a loop device,
+mounted, walked (every directory listed, every file read in part, every
+symlink read) and changed (a file written, a directory made, a rename, an
+unlink, a truncate), unmounted and detached.  The kernel log is read after
+every image: a splat (WARNING, BUG, Oops, ...) stops the run and keeps the
+image as a reproducer.  Every failure must be an errno; the tally of them is
+printed at the end.
+
+usage: minix_fuzz.py BASE COUNT SEED FSTYPE KEEPDIR
+"""
+import collections
+import ctypes
+import errno
+import fcntl
+import os
+import random
+import struct
+import sys
+
+base_path, count, seed, fstype, keep = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
+    sys.argv[4], sys.argv[5]
+base = open(base_path, 'rb').read()
+rng = random.Random(seed)
+libc = ctypes.CDLL(None, use_errno=True)
+tally = collections.Counter()
+
+LOOP_SET_FD, LOOP_CLR_FD, LOOP_CTL_GET_FREE = 0x4C00, 0x4C01, 0x4C82
+SPLATS = (b'WARNING:', b'BUG:', b'Oops', b'general protection', b'UBSAN', b'KASAN',
+          b'kernel BUG', b'possible recursive locking', b'circular locking',
+          b'blocked for more than')
+
+
+def layout(img):
+    """(block size, imap, zmap, ninodes, first data zone, zones, inode size, ptr size)"""
+    sb = img[1024:1056]
+    if struct.unpack_from('<H', sb, 24)[0] == 0x4d5a:
+        ninodes, _, imap, zmap, first = struct.unpack_from('<IHHHH', sb, 0)
+        zones = struct.unpack_from('<I', sb, 20)[0]
+        bs = struct.unpack_from('<H', sb, 28)[0]
+        return bs, imap, zmap, ninodes, first, zones, 64, 4
+    ninodes, nzones, imap, zmap, first = struct.unpack_from('<HHHHH', sb, 0)
+    magic = struct.unpack_from('<H', sb, 16)[0]
+    if magic in (0x137f, 0x138f):
+        return 1024, imap, zmap, ninodes, first, nzones, 32, 2
+    return 1024, imap, zmap, ninodes, first, struct.unpack_from('<I', sb, 20)[0], 64, 4
+
+
+BS, IMAP, ZMAP, NINODES, FIRST, ZONES, ISIZE, PTR = layout(base)
+TABLE = (2 + IMAP + ZMAP) * BS
+V1 = ISIZE == 32
+# Within an inode: mode, links, size, zone array (V1 and V2/V3 layouts).
+MODE_OFF, LINKS_OFF, SIZE_OFF, ZONE_OFF = (0, 13, 4, 14) if V1 else (0, 2, 8, 24)
+LINKS_FMT = '<B' if V1 else '<H'
+ZFMT = '<H' if V1 else '<I'
+
+
+def used_inodes():
+    """Inodes 1..32 that are in use in the base image (the ones that matter)."""
+    out = []
+    for ino in range(1, min(NINODES, 32) + 1):
+        if base[2 * BS + ino // 8] >> (ino % 8) & 1:
+            out.append(ino)
+    return out or [1]
+
+
+USED = used_inodes()
+
+
+def inode_at(ino):
+    return TABLE + (ino - 1) * ISIZE
+
+
+def zone_value():
+    return rng.choice([0, 1, 2, FIRST - 1, FIRST, FIRST + 1, ZONES - 1, ZONES, ZONES + 1,
+                       rng.randrange(1 << (8 * PTR)), rng.randrange(FIRST, FIRST + 40)]) \
+        & ((1 << (8 * PTR)) - 1)
+
+
+def mutate(img):
+    what = []
+    for _ in range(rng.choice([1, 1, 2, 3, 4])):
+        kind = rng.choice(['super', 'bitmap', 'table', 'zone', 'zone', 'size', 'mode', 'links',
+                           'data', 'data'])
+        if kind == 'super':
+            off = 1024 + rng.randrange(32)
+            img[off] = rng.randrange(256)
+        elif kind == 'bitmap':
+            off = 2 * BS + rng.randrange((IMAP + ZMAP) * BS)
+            img[off] ^= 1 << rng.randrange(8)
+        elif kind == 'table':
+            ino = rng.choice(USED)
+            off = inode_at(ino) + rng.randrange(ISIZE)
+            img[off] = rng.randrange(256)
+        elif kind == 'zone':
+            ino = rng.choice(USED)
+            slot = rng.randrange(9 if V1 else 10)
+            struct.pack_into(ZFMT, img, inode_at(ino) + ZONE_OFF + slot * PTR, zone_value())
+        elif kind == 'size':
+            ino = rng.choice(USED)
+            struct.pack_into('<I', img, inode_at(ino) + SIZE_OFF,
+                             rng.choice([0, 1, 17, 63, BS - 1, BS + 1, 1 << 20, 0x7fffffff,
+                                         0xffffffff, rng.randrange(1 << 32)]))
+        elif kind == 'mode':
+            ino = rng.choice(USED)
+            mode = struct.unpack_from('<H', img, inode_at(ino))[0]
+            mode = (rng.randrange(16) << 12) | (mode & 0o7777)
+            struct.pack_into('<H', img, inode_at(ino), mode)
+        elif kind == 'links':
+            ino = rng.choice(USED)
+            value = rng.choice([0, 1, 2, 255 if V1 else 65535])
+            struct.pack_into(LINKS_FMT, img, inode_at(ino) + LINKS_OFF, value)
+        else:
+            # The first data zones hold the directories and indirect blocks
+            # the population made first.
+            zone = FIRST + rng.randrange(40)
+            off = zone * BS + rng.randrange(BS)
+            if off < len(img):
+                img[off] = rng.choice([0, 0xff, rng.randrange(256)])
+        what.append(kind)
+    return what
+
+
+def oserr(e):
+    return errno.errorcode.get(e.errno, str(e.errno))
+
+
+def attempt(what, f, *a):
+    try:
+        r = f(*a)
+        tally[what + ' ok'] += 1
+        return r
+    except OSError as e:
+        tally['%s %s' % (what, oserr(e))] += 1
+        return None
+
+
+def walk(top):
+    files, dirs, links = [], [], []
+    seen = 0
+    stack = [top]
+    while stack and seen < 3000:
+        d = stack.pop()
+        names = attempt('readdir', os.listdir, d) or []
+        for n in names:
+            seen += 1
+            p = os.path.join(d, n)
+            st = attempt('lstat', os.lstat, p)
+            if st is None:
+                continue
+            if (st.st_mode & 0o170000) == 0o040000:
+                dirs.append(p)
+                stack.append(p)
+            elif (st.st_mode & 0o170000) == 0o100000:
+                files.append((p, st.st_size))
+            elif (st.st_mode & 0o170000) == 0o120000:
+                links.append(p)
+    for p, size in files[:200]:
+        fd = attempt('open', os.open, p, os.O_RDONLY)
+        if fd is None:
+            continue
+        attempt('read', os.pread, fd, 256 << 10, 0)
+        if size > 4096:
+            attempt('read', os.pread, fd, 8192, min(size, 1 << 40) - 4096)
+        os.close(fd)
+    for p in links[:50]:
+        attempt('readlink', os.readlink, p)
+    return files, dirs
+
+
+def change(top, files, dirs):
+    def write_new():
+        fd = os.open(os.path.join(top, 'new-file'), os.O_CREAT | os.O_WRONLY, 0o644)
+        try:
+            os.pwrite(fd, b'x' * 20000, 0)
+            os.pwrite(fd, b'y' * 100, 300000)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    attempt('write-new', write_new)
+    attempt('mkdir', os.mkdir, os.path.join(top, 'new-dir'))
+    if files:
+        p, _ = rng.choice(files)
+        attempt('append', lambda: open(p, 'ab').write(b'z' * 5000))
+        attempt('truncate', os.truncate, p, rng.choice([0, 1, 5000, 70000]))
+        attempt('rename', os.rename, p, os.path.join(top, 'new-dir', 'moved'))
+    if dirs:
+        d = rng.choice(dirs)
+        attempt('rename-dir', os.rename, d, os.path.join(top, 'moved-dir'))
+        attempt('rmdir', os.rmdir, rng.choice(dirs))
+    if len(files) > 1:
+        attempt('unlink', os.unlink, rng.choice(files)[0])
+    attempt('link', os.link, os.path.join(top, 'new-file'), os.path.join(top, 'new-link'))
+    attempt('symlink', os.symlink, 'x' * 100, os.path.join(top, 'new-symlink'))
+    attempt('statfs', os.statvfs, top)
+    attempt('syncfs', os.sync)
+
+
+def splat(kmsg):
+    found = []
+    while True:
+        try:
+            rec = os.read(kmsg, 8192)
+        except BlockingIOError:
+            return found
+        except OSError as e:
+            if e.errno == errno.EPIPE:  # overwritten records: read on
+                continue
+            raise
+        if any(s in rec for s in SPLATS):
+            found.append(rec.decode(errors='replace').strip())
+
+
+def main():
+    kmsg = os.open('/dev/kmsg', os.O_RDONLY | os.O_NONBLOCK)
+    os.lseek(kmsg, 0, os.SEEK_END)
+    ctl = os.open('/dev/loop-control', os.O_RDWR)
+    mnt = os.path.abspath('fuzz-mnt')
+    os.makedirs(mnt, exist_ok=True)
+    img_path = os.path.abspath('fuzz.img')
+    for i in range(count):
+        img = bytearray(base)
+        what = mutate(img)
+        with open(img_path, 'wb') as f:
+            f.write(img)
+        n = fcntl.ioctl(ctl, LOOP_CTL_GET_FREE)
+        dev = '/dev/loop%d' % n
+        lfd = os.open(dev, os.O_RDWR)
+        ffd = os.open(img_path, os.O_RDWR)
+        fcntl.ioctl(lfd, LOOP_SET_FD, ffd)
+        os.close(ffd)
+        try:
+            if libc.mount(dev.encode(), mnt.encode(), fstype.encode(), 0, None) != 0:
+                tally['mount ' + errno.errorcode.get(ctypes.get_errno(), '?')] += 1
+            else:
+                tally['mount ok'] += 1
+                files, dirs = walk(mnt)
+                change(mnt, files, dirs)
+                if libc.umount2(mnt.encode(), 0) != 0:
+                    raise SystemExit('image %d: umount: %s' % (i, os.strerror(ctypes.get_errno())))
+        finally:
+            fcntl.ioctl(lfd, LOOP_CLR_FD)
+            os.close(lfd)
+        bad = splat(kmsg)
+        if bad:
+            kept = os.path.join(keep, 'splat-%d-%d.img' % (seed, i))
+            with open(kept, 'wb') as f:
+                f.write(img)
+            print('image %d (seed %d, %s): kernel splat; image kept as %s' % (i, seed, what, kept))
+            print('\n'.join(bad[:5]))
+            sys.exit(1)
+    for k in sorted(tally):
+        print('%6d %s' % (tally[k], k))
+
+
+main()
