@@ -1,7 +1,8 @@
 #!/bin/bash
 # Images where users keep them, read and written through the page cache:
 # a partitioned image in a file on ext4 (journalled, relatime), ext4 without
-# a journal, XFS, btrfs and tmpfs, with ext4, XFS and Minix on its partition,
+# a journal, XFS, btrfs and tmpfs, with ext4, XFS and Minix (through this
+# product's xminix.ko) on its partition,
 # under metadata changes after sync and drop_caches (the pattern that hit
 # "kernel BUG at fs/jbd2/transaction.c" when xloop.ko did backing I/O inside
 # the upper file system's journal handle) and a parallel stress-ng load; then

@@ -2,7 +2,8 @@
 # Images where users keep them, read and written with direct I/O (tmpfs on
 # 6.1 has none: the device uses the page cache there, as loop.ko does):
 # a partitioned image in a file on ext4 (journalled, relatime), ext4 without
-# a journal, XFS, btrfs and tmpfs, with ext4, XFS and Minix on its partition,
+# a journal, XFS, btrfs and tmpfs, with ext4, XFS and Minix (through this
+# product's xminix.ko) on its partition,
 # under metadata changes after sync and drop_caches (the pattern that hit
 # "kernel BUG at fs/jbd2/transaction.c" when xloop.ko did backing I/O inside
 # the upper file system's journal handle) and a parallel stress-ng load; then
