@@ -319,6 +319,7 @@ TEST_P(MinixFs, ErrorsComeInTheKernelsOrder)
 	EXPECT_EQ(err(fs_->symlink(kRootIno, "s", block_long)), ENAMETOOLONG);
 	EXPECT_EQ(err(fs_->mknod(kRootIno, "f", S_IFCHR | 0644, 4, 300)), EEXIST);
 	EXPECT_EQ(err(fs_->mknod(kRootIno, "c", S_IFCHR | 0644, 4, 300)), EINVAL);
+	EXPECT_EQ(err(fs_->mknod(kRootIno, "c", S_IFDIR | 0755, 0, 0)), EPERM);
 	// Nothing changed on the way.
 	EXPECT_EQ(*fs_->lookup(d, "sub"), sub);
 	EXPECT_EQ(err(fs_->lookup(kRootIno, "s")), ENOENT);

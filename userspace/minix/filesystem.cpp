@@ -477,6 +477,9 @@ Result<uint32_t> Filesystem::mknod(uint32_t dir, std::string_view name, uint16_t
 	uint16_t type = mode & S_IFMT;
 	if (type == 0)
 		type = S_IFREG;
+	// may_mknod(): a directory is EPERM (mkdir's job), other types EINVAL.
+	if (type == S_IFDIR)
+		return Error(EPERM, std::string(name), "mknod cannot make a directory");
 	if (type != S_IFREG && type != S_IFCHR && type != S_IFBLK && type != S_IFIFO &&
 	    type != S_IFSOCK)
 		return Error(EINVAL, std::string(name),
