@@ -161,8 +161,10 @@ if [ "${XT_DISK_MIB:-0}" -gt 0 ]; then
 fi
 
 console "xt: stage 2 on $(uname -r)"
-# Step names of the boot after a power cut say so.
+# Step names of the boots after a power cut say so (and which one, after the
+# second).
 again=${XT_RESUME:+-after-power-cut}
+[ "${XT_RESUME_BOOT:-2}" -le 2 ] || again+=-$((XT_RESUME_BOOT - 1))
 step "boot$again" true
 if step "load-modules$again" load_modules; then
 	# shellcheck disable=SC2153 # XT_CASES comes from plan.env

@@ -194,7 +194,8 @@ boot() {
 	while [ -f "$dir/power-cut" ]; do
 		cut=$(cat "$dir/power-cut")
 		rm -f "$dir/power-cut"
-		allowed=$(sed -n 's/^# *xt-power-cuts: *\([0-9][0-9]*\).*/\1/p' "$cases_dir/$cut.sh" 2>/dev/null | head -n 1)
+		allowed=
+		[ -z "$cut" ] || allowed=$(sed -n 's/^# *xt-power-cuts: *\([0-9][0-9]*\).*/\1/p' "$cases_dir/$cut.sh" 2>/dev/null | head -n 1 || true)
 		cuts[${cut:-?}]=$((${cuts[${cut:-?}]:-0} + 1))
 		# A case that cuts more often than it says ends the run.
 		if [ -z "$cut" ] || [ "${cuts[$cut]}" -gt "${allowed:-1}" ]; then
