@@ -74,6 +74,34 @@ def inode_at(ino):
     return TABLE + (ino - 1) * ISIZE
 
 
+def metadata_zones():
+    """The zones of the base image's directories and its indirect blocks:
+    what a corrupt byte in a data zone should hit (file data is no
+    metadata)."""
+    zones = set()
+    per = BS // PTR
+    slots = 9 if V1 else 10
+    for ino in USED:
+        raw = inode_at(ino)
+        mode = struct.unpack_from('<H', base, raw)[0]
+        ptrs = [struct.unpack_from(ZFMT, base, raw + ZONE_OFF + k * PTR)[0] for k in range(slots)]
+        if mode & 0o170000 == 0o040000:
+            zones.update(z for z in ptrs[:7] if FIRST <= z < ZONES)
+        # Indirect blocks, and the double indirect block's children.
+        for level, z in enumerate(ptrs[7:]):
+            if not FIRST <= z < ZONES:
+                continue
+            zones.add(z)
+            if level >= 1:
+                block = base[z * BS:(z + 1) * BS]
+                zones.update(c for c in (struct.unpack_from(ZFMT, block, k * PTR)[0]
+                                         for k in range(per)) if FIRST <= c < ZONES)
+    return sorted(zones) or [FIRST]
+
+
+META_ZONES = metadata_zones()
+
+
 def zone_value():
     return rng.choice([0, 1, 2, FIRST - 1, FIRST, FIRST + 1, ZONES - 1, ZONES, ZONES + 1,
                        rng.randrange(1 << (8 * PTR)), rng.randrange(FIRST, FIRST + 40)]) \
@@ -114,9 +142,7 @@ def mutate(img):
             value = rng.choice([0, 1, 2, 255 if V1 else 65535])
             struct.pack_into(LINKS_FMT, img, inode_at(ino) + LINKS_OFF, value)
         else:
-            # The first data zones hold the directories and indirect blocks
-            # the population made first.
-            zone = FIRST + rng.randrange(40)
+            zone = rng.choice(META_ZONES)
             off = zone * BS + rng.randrange(BS)
             if off < len(img):
                 img[off] = rng.choice([0, 0xff, rng.randrange(256)])
@@ -184,7 +210,13 @@ def change(top, files, dirs):
     attempt('mkdir', os.mkdir, os.path.join(top, 'new-dir'))
     if files:
         p, _ = rng.choice(files)
-        attempt('append', lambda: open(p, 'ab').write(b'z' * 5000))
+        def append():
+            fd = os.open(p, os.O_WRONLY | os.O_APPEND)
+            try:
+                os.write(fd, b'z' * 5000)
+            finally:
+                os.close(fd)
+        attempt('append', append)
         attempt('truncate', os.truncate, p, rng.choice([0, 1, 5000, 70000]))
         attempt('rename', os.rename, p, os.path.join(top, 'new-dir', 'moved'))
     if dirs:
@@ -214,6 +246,25 @@ def splat(kmsg):
             found.append(rec.decode(errors='replace').strip())
 
 
+def attach_and_mount(ctl, img, img_path, mnt):
+    """Write img, attach it to a free loop device, mount it: (loop fd, errno)."""
+    with open(img_path, 'wb') as f:
+        f.write(img)
+    n = fcntl.ioctl(ctl, LOOP_CTL_GET_FREE)
+    lfd = os.open('/dev/loop%d' % n, os.O_RDWR)
+    ffd = os.open(img_path, os.O_RDWR)
+    fcntl.ioctl(lfd, LOOP_SET_FD, ffd)
+    os.close(ffd)
+    if libc.mount(('/dev/loop%d' % n).encode(), mnt.encode(), fstype.encode(), 0, None) != 0:
+        return lfd, ctypes.get_errno()
+    return lfd, 0
+
+
+def unmount(mnt, what):
+    if libc.umount2(mnt.encode(), 0) != 0:
+        raise SystemExit('%s: umount: %s' % (what, os.strerror(ctypes.get_errno())))
+
+
 def main():
     kmsg = os.open('/dev/kmsg', os.O_RDONLY | os.O_NONBLOCK)
     os.lseek(kmsg, 0, os.SEEK_END)
@@ -221,26 +272,39 @@ def main():
     mnt = os.path.abspath('fuzz-mnt')
     os.makedirs(mnt, exist_ok=True)
     img_path = os.path.abspath('fuzz.img')
+    progress = os.path.join(keep, 'fuzz-progress-%d.txt' % seed)
+
+    # The control: the image as populated mounts, and walks without an error.
+    lfd, err = attach_and_mount(ctl, bytearray(base), img_path, mnt)
+    try:
+        if err:
+            raise SystemExit('the unchanged image does not mount: %s' % os.strerror(err))
+        walk(mnt)
+        bad = [k for k in tally if not k.endswith(' ok')]
+        if bad:
+            raise SystemExit('the unchanged image walks with errors: %s' % bad)
+        unmount(mnt, 'control')
+    finally:
+        fcntl.ioctl(lfd, LOOP_CLR_FD)
+        os.close(lfd)
+    tally.clear()
+
     for i in range(count):
         img = bytearray(base)
         what = mutate(img)
-        with open(img_path, 'wb') as f:
-            f.write(img)
-        n = fcntl.ioctl(ctl, LOOP_CTL_GET_FREE)
-        dev = '/dev/loop%d' % n
-        lfd = os.open(dev, os.O_RDWR)
-        ffd = os.open(img_path, os.O_RDWR)
-        fcntl.ioctl(lfd, LOOP_SET_FD, ffd)
-        os.close(ffd)
+        # Where a panic would leave us (the image comes back from seed and
+        # index: the mutations are drawn in order).
+        with open(progress, 'w') as f:
+            f.write('seed %d image %d: %s\n' % (seed, i, what))
+        lfd, err = attach_and_mount(ctl, img, img_path, mnt)
         try:
-            if libc.mount(dev.encode(), mnt.encode(), fstype.encode(), 0, None) != 0:
-                tally['mount ' + errno.errorcode.get(ctypes.get_errno(), '?')] += 1
+            if err:
+                tally['mount ' + errno.errorcode.get(err, '?')] += 1
             else:
                 tally['mount ok'] += 1
                 files, dirs = walk(mnt)
                 change(mnt, files, dirs)
-                if libc.umount2(mnt.encode(), 0) != 0:
-                    raise SystemExit('image %d: umount: %s' % (i, os.strerror(ctypes.get_errno())))
+                unmount(mnt, 'image %d' % i)
         finally:
             fcntl.ioctl(lfd, LOOP_CLR_FD)
             os.close(lfd)
@@ -252,8 +316,13 @@ def main():
             print('image %d (seed %d, %s): kernel splat; image kept as %s' % (i, seed, what, kept))
             print('\n'.join(bad[:5]))
             sys.exit(1)
+    os.unlink(progress)
     for k in sorted(tally):
         print('%6d %s' % (tally[k], k))
+    # Most mutations leave a mountable image: a run where few mount has
+    # walked almost nothing.
+    if tally['mount ok'] < count // 4:
+        sys.exit('only %d of %d images mounted' % (tally['mount ok'], count))
 
 
 main()

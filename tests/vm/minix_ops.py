@@ -28,10 +28,11 @@ the first error, which it prints with how many it made), unlinks removes
 them again.
 
 run applies a script through the mounted file system at DIR.  Before every
-operation that can drop an inode it syncs: an inode freed before its first
-writeback leaves other bytes in the inode table than one freed after it
-(minix.ko, like xminix.ko, clears only the mode and link count), and the
-model's inodes are always written.  With nosync it does not (a workload to
+operation that can free an inode or a zone it syncs: an inode freed before
+its first writeback leaves other bytes in the inode table than one freed
+after it (minix.ko, like xminix.ko, clears only the mode and link count), a
+truncate drops dirty pages and indirect blocks unwritten (their zones keep
+their old bytes), and the model writes everything.  With nosync it does not (a workload to
 cut the power under, VM case 407).
 """
 import errno
@@ -215,7 +216,7 @@ def run(top, script, sync=True):
 
 def apply(w, sync):
     op = w[0]
-    if sync and op in ('unlink', 'rmdir', 'rename', 'unlinks'):
+    if sync and op in ('unlink', 'rmdir', 'rename', 'unlinks', 'truncate'):
         os.sync()
     if op == 'mkdir':
         os.mkdir(w[1], int(w[2], 8))
