@@ -9,6 +9,7 @@
 #   make bench             benchmarks (not tests)
 #   make fuzz              the Minix libFuzzer target for FUZZ_SECONDS (default 600)
 #   make vm-test CASES="attach detach" KVER=R   chosen VM cases, chosen kernel
+#   make crash-test        the power-cut cases of tests/vm/crash (not in check)
 #   make debug-kernel      build and install a KASAN + lockdep 6.12 kernel
 #                          (cached outside build/); KVER=debug targets it
 #   make lint              checkpatch, sparse and clang-format
@@ -33,7 +34,7 @@ export BUILD
 
 .PHONY: all deps userspace modules modules_install install install-drop-in \
 	uninstall-drop-in check unit-test \
-	vm-test vm-selftest demo bench fuzz lint clean debug-kernel
+	vm-test crash-test vm-selftest demo bench fuzz lint clean debug-kernel
 
 all: userspace modules
 
@@ -79,6 +80,9 @@ unit-test: userspace
 
 vm-test: all
 	tests/vm/run.sh $(foreach k,$(KVERS),-k $(k)) $(foreach c,$(CASES),-c $(c))
+
+crash-test: all
+	tests/vm/run.sh -d tests/vm/crash $(foreach k,$(KVERS),-k $(k))
 
 vm-selftest: all
 	tests/vm/selftest.sh

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Crash consistency: a write workload on xminix.ko (two writers running
+# Crash consistency: a write workload on xminix.ko (two writers going round
 # tests/vm/minix_ops.py sequences: files written into the indirect ranges,
 # extended and truncated, directories made and removed, renames, links and
 # unlinks, no syncs) is cut by a power-off of the VM at a seeded moment, on
@@ -8,6 +8,11 @@
 # fsck.minix says it), then fsck.minix -f and xloop fsck -f both pass, and
 # xminix.ko mounts it, lists and reads everything, and writes again.  XT_CUT_SEED (in
 # $BUILD/xloop-knobs.env) moves the cut points.
+# Not in make check yet (make crash-test runs it): after about one cut in
+# eight on V1 the repair leaves errors (fsck -a exits 7: garbage indirect
+# blocks whose 16-bit "pointers" land inside the device get marked in use
+# and cross-link files, as fsck.minix does too); the repair has to learn to
+# drop such a block whole first.
 # xt-disk: 64
 # xt-power-cuts: 4
 # xt-timeout: 600
@@ -53,15 +58,33 @@ mount -t xminix "$XT_DISK" m || fail "mount $config"
 namelen=$(stat -f -c %l m)
 ptr=4 linkmax=65530
 case $config in -1*) ptr=2 linkmax=250 ;; esac
+# Each writer goes round its sequences until the power goes (under KVM a
+# sequence takes a second or two, under TCG tens of seconds).
+writers=()
 for w in 1 2; do
 	mkdir "m/w$w"
-	python3 "$ops" gen $((cut_seed * 10 + XT_BOOT * 2 + w)) 5000 "$namelen" 1024 "$ptr" 67108864 "$linkmax" >"ops$w.txt" ||
-		fail "generate"
-	python3 "$ops" run "m/w$w" "ops$w.txt" nosync >/dev/null 2>&1 &
+	for k in 1 2 3; do
+		python3 "$ops" gen $((cut_seed * 100 + XT_BOOT * 10 + w * 3 + k)) 5000 "$namelen" 1024 \
+			"$ptr" 67108864 "$linkmax" >"ops$w-$k.txt" || fail "generate"
+	done
+	(
+		while :; do
+			for k in 1 2 3; do
+				python3 "$ops" run "m/w$w" "ops$w-$k.txt" nosync >/dev/null 2>>"writer$w.err" || exit 1
+			done
+		done
+	) &
+	writers+=($!)
 done
 # The moment of the cut: 8 to 20 seconds after the writers start, from the
 # seed (a writer takes a few seconds to start under emulation).
 delay=$(((cut_seed * 7919 + XT_BOOT * 104729) % 13 + 8))
 sleep "$delay"
+for w in 1 2; do
+	if ! kill -0 "${writers[$((w - 1))]}" 2>/dev/null || [ -s "writer$w.err" ]; then
+		cat "writer$w.err"
+		fail "$config: writer $w ended before the cut"
+	fi
+done
 echo "cutting the power $delay s into the workload on $config"
 xt_power_cut
