@@ -1,8 +1,9 @@
 #!/bin/bash
 # shellcheck disable=SC2016 # command lines are single-quoted to be shown verbatim
-# The demo, run inside the test VM: a disk image becomes a block device, gets a
-# Minix filesystem, is mounted, written, listed, unmounted, detached, checked,
-# and read back offline.  Every command is shown before it runs.
+# The demo, run inside the test VM: a disk image becomes a block device
+# (xloop.ko), gets a Minix filesystem, is mounted through xminix.ko, written,
+# listed, unmounted, detached, checked, and read back offline.  Every
+# command is shown before it runs.
 . "$XT_LIB"
 export PATH=$XT_BUILD:$PATH
 
@@ -19,7 +20,9 @@ printf '\n$ xloop attach disk.img\n%s\n' "$dev"
 show 'xloop list'
 show "xloop mkfs -3 $dev"
 mkdir -p /mnt/demo
-show "mount -t minix $dev /mnt/demo"
+show 'grep minix /proc/filesystems'
+show "mount -t xminix $dev /mnt/demo"
+show 'grep /mnt/demo /proc/mounts'
 show "echo 'Hello from xloop' > /mnt/demo/hello.txt"
 show 'mkdir /mnt/demo/docs'
 show 'seq 1 2000 > /mnt/demo/docs/numbers.txt'
