@@ -294,6 +294,19 @@ Status Filesystem::check_name_lookup(std::string_view name) const
 	return {};
 }
 
+// The VFS's checks of a name to create: valid, and not taken (EEXIST).
+Status Filesystem::check_name_free(uint32_t dir, const Inode &d, std::string_view name)
+{
+	if (Status st = check_new_name(sb_, name); !st)
+		return st;
+	Result<std::optional<DirEntry>> existing = find_entry(dir, d, name);
+	if (!existing)
+		return existing.error();
+	if (*existing)
+		return Error(EEXIST, std::string(name));
+	return {};
+}
+
 Result<uint32_t> Filesystem::lookup(uint32_t dir, std::string_view name)
 {
 	Result<Inode> d = dir_inode(dir);
@@ -437,13 +450,8 @@ Result<uint32_t> Filesystem::create_node(uint32_t dir, std::string_view name, ui
 	Result<Inode> d = dir_inode(dir);
 	if (!d)
 		return d.error();
-	if (Status st = check_new_name(sb_, name); !st)
+	if (Status st = check_name_free(dir, *d, name); !st)
 		return st.error();
-	Result<std::optional<DirEntry>> existing = find_entry(dir, *d, name);
-	if (!existing)
-		return existing.error();
-	if (*existing)
-		return Error(EEXIST, std::string(name));
 	if (!fs_check)
 		return fs_check.error();
 	Result<uint32_t> ino = new_inode(*d, mode);
@@ -501,13 +509,8 @@ Result<uint32_t> Filesystem::mkdir(uint32_t dir, std::string_view name, uint16_t
 	Result<Inode> d = dir_inode(dir);
 	if (!d)
 		return d.error();
-	if (Status st = check_new_name(sb_, name); !st)
+	if (Status st = check_name_free(dir, *d, name); !st)
 		return st.error();
-	Result<std::optional<DirEntry>> existing = find_entry(dir, *d, name);
-	if (!existing)
-		return existing.error();
-	if (*existing)
-		return Error(EEXIST, std::string(name));
 	if (d->nlinks >= sb_.link_max())
 		return Error(EMLINK, ino_ctx(dir));
 	// Linux's order: parent link count, new inode, its first block, then
@@ -556,13 +559,8 @@ Result<uint32_t> Filesystem::symlink(uint32_t dir, std::string_view name, std::s
 	Result<Inode> d = dir_inode(dir);
 	if (!d)
 		return d.error();
-	if (Status st = check_new_name(sb_, name); !st)
+	if (Status st = check_name_free(dir, *d, name); !st)
 		return st.error();
-	Result<std::optional<DirEntry>> existing = find_entry(dir, *d, name);
-	if (!existing)
-		return existing.error();
-	if (*existing)
-		return Error(EEXIST, std::string(name));
 	if (target.size() + 1 > sb_.block_size)
 		return Error(ENAMETOOLONG, std::string(name), "symlink target longer than a block");
 	Result<uint32_t> ino = new_inode(*d, S_IFLNK | 0777);
@@ -590,14 +588,9 @@ Status Filesystem::link(uint32_t ino, uint32_t dir, std::string_view name)
 	Result<Inode> d = dir_inode(dir);
 	if (!d)
 		return d.error();
-	if (Status st = check_new_name(sb_, name); !st)
-		return st;
 	// The VFS's order: the new name first (EEXIST), then vfs_link()'s checks.
-	Result<std::optional<DirEntry>> existing = find_entry(dir, *d, name);
-	if (!existing)
-		return existing.error();
-	if (*existing)
-		return Error(EEXIST, std::string(name));
+	if (Status st = check_name_free(dir, *d, name); !st)
+		return st;
 	Result<Inode> inode = live_inode(ino);
 	if (!inode)
 		return inode.error();

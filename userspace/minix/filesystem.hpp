@@ -149,6 +149,7 @@ private:
 	                          std::span<const uint8_t> in);
 	Status truncate_data(uint32_t ino, Inode &inode, uint64_t size);
 	Status check_name_lookup(std::string_view name) const;
+	Status check_name_free(uint32_t dir, const Inode &d, std::string_view name);
 	// fs_check: an error of the file system's own, reported once the VFS's
 	// checks passed (the name is free), as Linux orders them.
 	Result<uint32_t> create_node(uint32_t dir, std::string_view name, uint16_t mode,
