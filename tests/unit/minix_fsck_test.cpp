@@ -5,6 +5,7 @@
 // fsck.minix cannot judge (more than 255 links, depth 50, V3 4 KiB).
 #include <functional>
 #include <optional>
+#include <random>
 
 #include "minix/directory.hpp"
 #include "minix/endian.hpp"
@@ -352,6 +353,163 @@ TEST(MinixFsckCli, RepairsSpeakAsFsckMinix)
 	EXPECT_EQ(report(out), report(expected));
 	EXPECT_NE(out.find("FILE SYSTEM HAS BEEN CHANGED"), std::string::npos) << out;
 }
+
+// A power cut can leave an inode pointing at an indirect block whose new
+// contents never reached the disk: the zone's old bytes, read as block
+// numbers.  Where they name blocks of other files, the repair may cost the
+// file with the stale block its (already lost) data, never another file
+// its own.  "a" is walked first, so it takes each shared block first.
+struct StaleIndirect {
+	std::string name;
+	Config config;
+	uint64_t image_bytes;
+	std::function<void(Editor &)> corrupt; // a's pointers into b and /dir
+	std::string repair_says;               // a line of the repair's report
+};
+
+const uint32_t kFileBlocks = 20; // direct blocks and a single indirect block
+
+uint32_t ptr_width(const Superblock &sb)
+{
+	return sb.version == Version::v1 ? 2 : 4;
+}
+
+void put_ptr(const Superblock &sb, uint8_t *p, uint32_t v)
+{
+	if (sb.version == Version::v1)
+		put_le16(p, static_cast<uint16_t>(v));
+	else
+		put_le32(p, v);
+}
+
+uint8_t *block_at(Editor &e, uint32_t zone)
+{
+	return e.at(uint64_t{zone} * e.sb().block_size);
+}
+
+// b's first block reads as block numbers: two free zones and one past the
+// end, so that walking it as a's indirect block finds something to fix.
+std::vector<uint8_t> b_contents(const Superblock &sb)
+{
+	std::vector<uint8_t> out(uint64_t{kFileBlocks} * sb.block_size);
+	for (size_t i = 0; i < out.size(); i++)
+		out[i] = static_cast<uint8_t>(i * 7 + i / sb.block_size);
+	std::fill(out.begin(), out.begin() + sb.block_size, 0);
+	put_ptr(sb, &out[0], sb.nzones - 10);
+	put_ptr(sb, &out[ptr_width(sb)], sb.nzones - 11);
+	put_ptr(sb, &out[2 * ptr_width(sb)], sb.nzones + 100);
+	return out;
+}
+
+std::vector<StaleIndirect> stale_cases()
+{
+	std::vector<StaleIndirect> c;
+	const Config c1{Version::v1, 14, 1024}, c2{Version::v2, 30, 1024},
+	        c3{Version::v3, 60, 1024};
+	// a's indirect block holds b's indirect block's numbers (the block was
+	// b's before, or an old file's whose zones b has now).
+	auto copy_of_b = [](Editor &e) {
+		std::memcpy(block_at(e, e.inode(e.ino_of("/a")).zone[7]),
+		            block_at(e, e.inode(e.ino_of("/b")).zone[7]), e.sb().block_size);
+	};
+	// a's indirect block names /dir's first block and b's direct blocks.
+	auto dir_and_b = [](Editor &e) {
+		const Superblock &sb = e.sb();
+		uint8_t *ind = block_at(e, e.inode(e.ino_of("/a")).zone[7]);
+		Inode b = e.inode(e.ino_of("/b"));
+		put_ptr(sb, ind, e.inode(e.ino_of("/dir")).zone[0]);
+		for (uint32_t i = 1; i < 7; i++)
+			put_ptr(sb, ind + i * ptr_width(sb), b.zone[i]);
+	};
+	// a's indirect block is random bytes: with 16-bit numbers on 64 MiB
+	// every one lies inside the data zones.
+	auto random_bytes = [](Editor &e) {
+		std::mt19937 rng(18);
+		uint8_t *ind = block_at(e, e.inode(e.ino_of("/a")).zone[7]);
+		for (uint32_t i = 0; i < e.sb().block_size; i++)
+			ind[i] = static_cast<uint8_t>(rng());
+	};
+	// a's indirect block is b's first data block (which reads as two good
+	// numbers and a bad one): fixing it for a must not rewrite b's data.
+	auto b_data = [](Editor &e) {
+		uint32_t z = e.inode(e.ino_of("/b")).zone[0];
+		e.edit_inode(e.ino_of("/a"), [&](Inode &i) { i.zone[7] = z; });
+	};
+	// The same text in every byte: numbers repeated, the block dropped whole.
+	auto text = [](Editor &e) {
+		std::memset(block_at(e, e.inode(e.ino_of("/a")).zone[7]), 'b', e.sb().block_size);
+	};
+	for (const Config &cfg : {c1, c2, c3}) {
+		std::string v = "v" + std::to_string(static_cast<int>(cfg.version));
+		c.push_back({v + "_copy_of_b", cfg, 4 << 20, copy_of_b, "used before"});
+		c.push_back({v + "_dir_and_b", cfg, 4 << 20, dir_and_b, "used before"});
+		c.push_back({v + "_random_bytes", cfg, 64 << 20, random_bytes, "in file `/a'"});
+		c.push_back({v + "_b_data", cfg, 4 << 20, b_data, ">= ZONES"});
+		c.push_back({v + "_text", cfg, 64 << 20, text, "holds no block numbers"});
+	}
+	return c;
+}
+
+class MinixFsckStaleIndirect : public ::testing::TestWithParam<StaleIndirect>
+{
+};
+
+TEST_P(MinixFsckStaleIndirect, OtherFilesKeepTheirData)
+{
+	const StaleIndirect &k = GetParam();
+	auto dev = make_image(k.config, k.image_bytes);
+	const Superblock sb = *read_superblock(*dev);
+	const std::vector<uint8_t> b_data = b_contents(sb);
+	std::vector<std::string> names;
+	{
+		auto fs = open_fs(*dev);
+		uint32_t a = *fs->create(kRootIno, "a", 0644);
+		ASSERT_TRUE(
+		        fs->write(a, 0, std::vector<uint8_t>(kFileBlocks * sb.block_size, 'a')));
+		uint32_t b = *fs->create(kRootIno, "b", 0644);
+		ASSERT_TRUE(fs->write(b, 0, b_data));
+		uint32_t dir = *fs->mkdir(kRootIno, "dir", 0755);
+		for (int i = 0; i < 5; i++) {
+			names.push_back("entry" + std::to_string(i));
+			ASSERT_TRUE(fs->create(dir, names.back(), 0644));
+		}
+		ASSERT_TRUE(fs->unmount().ok());
+	}
+	{
+		Editor e(*dev);
+		k.corrupt(e);
+	}
+	std::string log;
+	EXPECT_EQ(run_fsck(*dev, false, &log), 4) << log;
+	log.clear();
+	EXPECT_EQ(run_fsck(*dev, true, &log), 3) << log;
+	EXPECT_NE(log.find(k.repair_says), std::string::npos) << log;
+	log.clear();
+	EXPECT_EQ(run_fsck(*dev, false, &log), 0) << log;
+	{
+		auto fs = open_fs(*dev, false);
+		ASSERT_TRUE(fs);
+		uint32_t b = *fs->resolve("/b");
+		std::vector<uint8_t> got(b_data.size());
+		EXPECT_EQ(*fs->read(b, 0, got), got.size());
+		EXPECT_TRUE(got == b_data) << "b lost data";
+		Result<std::vector<DirEntry>> entries = fs->readdir(*fs->resolve("/dir"));
+		ASSERT_TRUE(entries);
+		std::vector<std::string> listed;
+		for (const DirEntry &d : *entries)
+			if (d.name != "." && d.name != "..")
+				listed.push_back(d.name);
+		EXPECT_EQ(listed, names);
+	}
+	TempFile img;
+	img.write(dev->bytes());
+	EXPECT_EQ(fsck_minix(img.path()), 0) << "fsck.minix after the repair";
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, MinixFsckStaleIndirect, ::testing::ValuesIn(stale_cases()),
+                         [](const ::testing::TestParamInfo<StaleIndirect> &p) {
+	                         return p.param.name;
+                         });
 
 } // namespace
 } // namespace xloop::minix::test

@@ -132,6 +132,11 @@ private:
 
 	Result<uint32_t> check_ptr(uint32_t zone, unsigned depth, uint64_t first, uint64_t nblocks,
 	                           const std::string &path);
+	bool holds_no_pointers(const std::vector<uint8_t> &block, unsigned depth, uint64_t first,
+	                       uint64_t nblocks) const;
+	Status count_claims(uint32_t zone, unsigned depth, uint64_t first, uint64_t nblocks);
+	Status count_all_claims();
+	Result<uint32_t> take_free_zone(const std::vector<uint8_t> &contents);
 	Status check_zones(uint32_t ino, const std::string &path);
 	Result<std::vector<uint32_t>> dir_blocks(const Inode &dir);
 	Result<uint32_t> recover_dir_size(const Inode &dir);
@@ -150,6 +155,11 @@ private:
 	bool table_dirty_ = false;
 	std::vector<uint32_t> inode_count_;
 	std::vector<uint8_t> zone_count_;
+	// How many pointers of all the inodes with data name each zone (up to
+	// 2): a zone named twice is never rewritten in place, and a copy goes
+	// only to a zone no pointer names.
+	std::vector<uint8_t> claims_;
+	uint32_t next_free_ = 0;
 	std::vector<Frame> stack_;
 	Stats stats_;
 	FsckResult result_;
@@ -169,9 +179,102 @@ Status Checker::load()
 		return st;
 	inode_count_.assign(uint64_t{sb_.ninodes} + 1, 0);
 	zone_count_.assign(sb_.nzones, 0);
+	claims_.assign(sb_.nzones, 0);
+	next_free_ = sb_.first_data_zone;
 	return {};
 }
 
+// Is this "indirect block" something else (the old contents of a zone
+// whose new pointers never reached the disk)?  Most of the numbers it has
+// for the file's blocks lie outside the data zones or repeat one another.
+// A block with one bad pointer among good ones is kept, and that pointer
+// dropped.
+bool Checker::holds_no_pointers(const std::vector<uint8_t> &block, unsigned depth, uint64_t first,
+                                uint64_t nblocks) const
+{
+	std::set<uint32_t> seen;
+	uint32_t named = 0, bad = 0;
+	for (uint32_t i = 0; i < per_block() && first + i * span(depth - 1) < nblocks; i++) {
+		uint32_t child = ptr_at(block, i);
+		if (!child)
+			continue;
+		named++;
+		if (child < sb_.first_data_zone || child >= sb_.nzones ||
+		    !seen.insert(child).second)
+			bad++;
+	}
+	return bad >= 2 && 2 * bad > named;
+}
+
+// The first pass: counts every pointer, within its file's size and the data
+// zones, of every inode that has a file type with data.
+Status Checker::count_claims(uint32_t zone, unsigned depth, uint64_t first, uint64_t nblocks)
+{
+	if (!zone || zone < sb_.first_data_zone || zone >= sb_.nzones || first >= nblocks)
+		return {};
+	if (claims_[zone] < 2)
+		claims_[zone]++;
+	if (depth == 0)
+		return {};
+	std::vector<uint8_t> block;
+	if (Status st = read_block(zone, block); !st)
+		return st;
+	for (uint32_t i = 0; i < per_block(); i++)
+		if (Status st = count_claims(ptr_at(block, i), depth - 1,
+		                             first + i * span(depth - 1), nblocks);
+		    !st)
+			return st;
+	return {};
+}
+
+Status Checker::count_all_claims()
+{
+	for (uint32_t ino = 1; ino <= sb_.ninodes; ino++) {
+		Inode in = inode(ino);
+		if (!in.has_data())
+			continue;
+		uint64_t nblocks = (uint64_t{in.size} + sb_.block_size - 1) / sb_.block_size;
+		uint64_t first = 0;
+		for (unsigned slot = 0; slot < zone_slots(sb_.version); slot++) {
+			unsigned depth = slot < 7 ? 0 : slot - 6;
+			if (Status st = count_claims(in.zone[slot], depth, first, nblocks); !st)
+				return st;
+			first += span(depth);
+		}
+	}
+	return {};
+}
+
+// A zone no pointer names, free in the bitmap if one is, holding
+// @contents and marked in use; 0 when there is none.
+Result<uint32_t> Checker::take_free_zone(const std::vector<uint8_t> &contents)
+{
+	auto unnamed = [&](uint32_t z) { return !claims_[z] && !zone_count_[z]; };
+	uint32_t found = 0;
+	for (uint32_t z = next_free_; z < sb_.nzones && !found; z++)
+		if (unnamed(z) && !bit(zmap_, zbit(z)))
+			found = z;
+	if (found)
+		next_free_ = found + 1;
+	// Else one marked in use that nothing names (it will not be freed now).
+	for (uint32_t z = sb_.first_data_zone; z < sb_.nzones && !found; z++)
+		if (unnamed(z))
+			found = z;
+	if (!found)
+		return uint32_t{0};
+	if (Status st = write_block(found, contents); !st)
+		return st.error();
+	set_bit(zmap_, zbit(found), true);
+	zone_count_[found] = 1;
+	claims_[found] = 1;
+	return found;
+}
+
+// Checks a pointer and, for an indirect block, the pointers in it; returns
+// what the pointer is to be (0: dropped).  A zone another file took first
+// is copied for this one rather than cleared: one of the two is data of a
+// live file, and which one no check can tell (fsck.minix clears it here,
+// and the file that loses it may be the good one).
 Result<uint32_t> Checker::check_ptr(uint32_t zone, unsigned depth, uint64_t first, uint64_t nblocks,
                                     const std::string &path)
 {
@@ -188,23 +291,42 @@ Result<uint32_t> Checker::check_ptr(uint32_t zone, unsigned depth, uint64_t firs
 	    problem(fmt::format("Zone {} in file `{}' lies beyond its size (block {} of {}).", zone,
 	                        path, first, nblocks)))
 		return uint32_t{0};
-	if (zone_count_[zone]) {
-		if (problem(fmt::format("Block has been used before. Now in file `{}'. (zone {})",
-		                        path, zone),
-		            "Clear"))
+	std::vector<uint8_t> block;
+	if (depth > 0) {
+		if (Status st = read_block(zone, block); !st)
+			return st.error();
+		if (holds_no_pointers(block, depth, first, nblocks) &&
+		    problem(fmt::format("Indirect block {} in file `{}' holds no block numbers.",
+		                        zone, path),
+		            "Remove block"))
 			return uint32_t{0};
-		return zone;
 	}
-	if (!bit(zmap_, zbit(zone)) &&
-	    problem(fmt::format("Block {} in file `{}' is marked not in use.", zone, path),
-	            "Correct"))
-		set_bit(zmap_, zbit(zone), true);
-	zone_count_[zone] = 1;
+	if (zone_count_[zone]) {
+		if (!problem(fmt::format("Block has been used before. Now in file `{}'. (zone {})",
+		                         path, zone),
+		             "Copy"))
+			return zone;
+		if (depth == 0)
+			if (Status st = read_block(zone, block); !st)
+				return st.error();
+		Result<uint32_t> copy = take_free_zone(block);
+		if (!copy)
+			return copy;
+		if (!*copy) {
+			say(fmt::format("No free zone for a copy of zone {}: removed from `{}'.",
+			                zone, path));
+			return uint32_t{0};
+		}
+		zone = *copy;
+	} else {
+		if (!bit(zmap_, zbit(zone)) &&
+		    problem(fmt::format("Block {} in file `{}' is marked not in use.", zone, path),
+		            "Correct"))
+			set_bit(zmap_, zbit(zone), true);
+		zone_count_[zone] = 1;
+	}
 	if (depth == 0)
 		return zone;
-	std::vector<uint8_t> block;
-	if (Status st = read_block(zone, block); !st)
-		return st.error();
 	bool changed = false;
 	for (uint32_t i = 0; i < per_block(); i++) {
 		uint32_t child = ptr_at(block, i);
@@ -219,9 +341,21 @@ Result<uint32_t> Checker::check_ptr(uint32_t zone, unsigned depth, uint64_t firs
 			changed = true;
 		}
 	}
-	if (changed)
-		if (Status st = write_block(zone, block); !st)
-			return st.error();
+	if (!changed)
+		return zone;
+	// Another pointer names this block too: that file keeps it as it is,
+	// and this one gets the corrected copy.
+	if (claims_[zone] > 1) {
+		Result<uint32_t> copy = take_free_zone(block);
+		if (!copy)
+			return copy;
+		if (*copy) {
+			zone_count_[zone] = 0;
+			return *copy;
+		}
+	}
+	if (Status st = write_block(zone, block); !st)
+		return st.error();
 	return zone;
 }
 
@@ -682,6 +816,8 @@ Result<FsckResult> Checker::run()
 	if (!root.is_dir())
 		return Error(EINVAL, "root inode", "root inode isn't a directory");
 	check_padding();
+	if (Status st = count_all_claims(); !st)
+		return st.error();
 	if (Status st = walk(); !st)
 		return st.error();
 	check_counts();
