@@ -12,6 +12,7 @@
 
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/buffer_head.h>
 #include <linux/fs.h>
 #include <linux/version.h>
 
@@ -263,6 +264,28 @@ static inline void xminix_init_times(struct inode *inode)
 #else
 #define xminix_write_page	page
 #endif
+
+/* 6.12: __block_write_begin() and block_write_end() take the folio. */
+static inline int xminix_block_write_begin(struct folio *folio, loff_t pos,
+					   unsigned int len,
+					   get_block_t *get_block)
+{
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
+	return __block_write_begin(folio, pos, len, get_block);
+#else
+	return __block_write_begin(&folio->page, pos, len, get_block);
+#endif
+}
+
+static inline void xminix_block_write_end(struct folio *folio, loff_t pos,
+					  unsigned int len)
+{
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
+	block_write_end(NULL, folio->mapping, pos, len, len, folio, NULL);
+#else
+	block_write_end(NULL, folio->mapping, pos, len, len, &folio->page, NULL);
+#endif
+}
 
 /* 6.5: generic_file_splice_read() gave way to filemap_splice_read(). */
 #if KERNEL_VERSION(6, 5, 0) <= LINUX_VERSION_CODE

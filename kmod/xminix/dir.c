@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * xminix: directories, arrays of fixed-size entries ({inode, name}: 16, 32
- * or 64 bytes) in the directory's zones, read and written as block-device
- * buffers.  A new entry takes the first free slot, else goes at the end, as
- * minix.ko does; a removed entry only has its inode number cleared.  Entry
- * 0 is ".", entry 1 "..".  Holes read as free slots.  Entries are changed
- * with the directory locked for writing (the VFS's i_rwsem), and with the
- * buffer locked so that writeback never sees half an entry.
+ * or 64 bytes) in the directory's zones, kept in the directory's own page
+ * cache as minix.ko keeps them: a scan maps one page per PAGE_SIZE of
+ * entries, its zones mapped once by xminix_get_block() (every pointer
+ * range-checked) when the page is read.  A new entry takes the first free
+ * slot, else goes at the end, as minix.ko does; a removed entry only has its
+ * inode number cleared.  Entry 0 is ".", entry 1 "..".  Holes read as free
+ * slots.  Entries are changed with the directory locked for writing (the
+ * VFS's i_rwsem), and with the folio locked from __block_write_begin() to
+ * block_write_end(), so that writeback never sees half an entry.
  */
 #include "xminix.h"
 
@@ -48,56 +51,88 @@ void xminix_dir_changed(struct inode *dir)
 }
 
 /*
- * Block @n of directory @dir, referenced: NULL for a hole (with 0 in @err)
- * or a failure.  With @create, a hole gets a zone, zero-filled.
+ * Page @index of @dir, read, referenced and mapped into @foliop: its
+ * address, or an ERR_PTR (-EIO where a zone pointer of it is corrupt:
+ * xminix_get_block() has said which).
  */
-static struct buffer_head *xminix_dir_block(struct inode *dir, u64 n,
-					    bool create, int *err)
+static void *xminix_dir_page(struct inode *dir, pgoff_t index,
+			     struct folio **foliop)
 {
-	struct buffer_head *bh;
-	bool fresh;
-	u32 zone;
+	struct folio *folio = read_mapping_folio(dir->i_mapping, index, NULL);
 
-	*err = xminix_map_block(dir, n, create, &zone, &fresh);
-	if (*err || !zone)
-		return NULL;
-	if (!fresh) {
-		bh = sb_bread(dir->i_sb, zone);
-		if (!bh)
-			*err = -EIO;
-		return bh;
+	if (IS_ERR(folio))
+		return ERR_CAST(folio);
+	*foliop = folio;
+	return kmap_local_folio(folio, 0);
+}
+
+static void xminix_dir_put(struct folio *folio, void *kaddr)
+{
+	kunmap_local(kaddr);
+	folio_put(folio);
+}
+
+/* Release the page @ref holds, if any. */
+void xminix_put_entry(struct xminix_dirent_ref *ref)
+{
+	if (ref->folio)
+		xminix_dir_put(ref->folio, ref->page);
+	ref->folio = NULL;
+}
+
+static unsigned long xminix_dir_pages(struct inode *dir)
+{
+	return DIV_ROUND_UP_ULL(i_size_read(dir), PAGE_SIZE);
+}
+
+/* Bytes of page @index that lie within @dir's size. */
+static unsigned int xminix_dir_page_bytes(struct inode *dir,
+					  unsigned long index)
+{
+	u64 start = (u64)index << PAGE_SHIFT;
+
+	return min_t(u64, PAGE_SIZE, i_size_read(dir) - start);
+}
+
+/*
+ * Lock @folio for a change of the bytes at @pos, @len long: their block
+ * mapped, allocated when it is a hole or past the end (then zero-filled).
+ */
+static int xminix_dir_begin(struct folio *folio, loff_t pos, unsigned int len)
+{
+	int err;
+
+	folio_lock(folio);
+	err = xminix_block_write_begin(folio, pos, len, xminix_get_block);
+	if (err)
+		folio_unlock(folio);
+	return err;
+}
+
+/* The change is made: dirty the buffers, grow @dir over it, unlock. */
+static void xminix_dir_commit(struct inode *dir, struct folio *folio,
+			      loff_t pos, unsigned int len)
+{
+	xminix_block_write_end(folio, pos, len);
+	if (pos + len > i_size_read(dir)) {
+		i_size_write(dir, pos + len);
+		mark_inode_dirty(dir);
 	}
-	bh = xminix_zeroed_block(dir, zone);
-	if (!bh)
-		*err = -ENOMEM;
-	return bh;
+	folio_unlock(folio);
 }
 
-/* Bytes of block @n that lie within @dir's size. */
-static unsigned int xminix_dir_block_bytes(struct inode *dir, u64 n)
+/* A synchronous directory: the change, its zones and the inode on disk now. */
+static int xminix_dir_sync(struct inode *dir, loff_t pos, unsigned int len)
 {
-	u64 start = n << dir->i_sb->s_blocksize_bits;
-	u64 size = i_size_read(dir);
+	int err;
 
-	return min_t(u64, dir->i_sb->s_blocksize, size - start);
-}
-
-static u64 xminix_dir_blocks(struct inode *dir)
-{
-	return DIV_ROUND_UP_ULL(i_size_read(dir), dir->i_sb->s_blocksize);
-}
-
-/* An entry changed: write it out now if the directory is synchronous. */
-static int xminix_dirent_written(struct inode *dir, struct buffer_head *bh)
-{
-	int err = 0;
-
-	mark_buffer_dirty_inode(bh, dir);
-	if (IS_DIRSYNC(dir)) {
-		err = sync_dirty_buffer(bh);
-		if (!err)
-			err = sync_inode_metadata(dir, 1);
-	}
+	if (!IS_DIRSYNC(dir))
+		return 0;
+	err = filemap_write_and_wait_range(dir->i_mapping, pos, pos + len - 1);
+	if (!err)
+		err = sync_mapping_buffers(dir->i_mapping);
+	if (!err)
+		err = sync_inode_metadata(dir, 1);
 	return err;
 }
 
@@ -107,27 +142,23 @@ static int xminix_readdir(struct file *file, struct dir_context *ctx)
 	struct super_block *sb = dir->i_sb;
 	struct xminix_sb_info *sbi = xminix_sb(sb);
 	unsigned int size = sbi->dirent_size, off, bytes, len;
-	struct buffer_head *bh;
-	unsigned long ino;
+	struct folio *folio;
+	unsigned long ino, n;
 	const char *name;
-	u64 n;
-	int err;
+	void *kaddr;
 
 	ctx->pos = round_up(ctx->pos, size);
-	for (n = ctx->pos >> sb->s_blocksize_bits; n < xminix_dir_blocks(dir);
-	     n++) {
-		bytes = xminix_dir_block_bytes(dir, n);
-		off = ctx->pos & (sb->s_blocksize - 1);
-		bh = xminix_dir_block(dir, n, false, &err);
-		if (err)
-			return err;
-		for (; off < bytes; off += size, ctx->pos += size) {
-			if (!bh)
-				continue;
-			ino = xminix_dirent_ino(sb, bh->b_data + off);
+	for (n = ctx->pos >> PAGE_SHIFT; n < xminix_dir_pages(dir); n++) {
+		kaddr = xminix_dir_page(dir, n, &folio);
+		if (IS_ERR(kaddr))
+			return PTR_ERR(kaddr);
+		bytes = xminix_dir_page_bytes(dir, n);
+		for (off = offset_in_page(ctx->pos); off < bytes;
+		     off += size, ctx->pos += size) {
+			ino = xminix_dirent_ino(sb, kaddr + off);
 			if (!ino)
 				continue;
-			name = xminix_dirent_name(sb, bh->b_data + off, &len);
+			name = xminix_dirent_name(sb, kaddr + off, &len);
 			if (ino > sbi->geo.ninodes || !len ||
 			    memchr(name, '/', len)) {
 				xminix_corrupt(sb, dir->i_ino,
@@ -136,57 +167,56 @@ static int xminix_readdir(struct file *file, struct dir_context *ctx)
 				continue;
 			}
 			if (!dir_emit(ctx, name, len, ino, DT_UNKNOWN)) {
-				brelse(bh);
+				xminix_dir_put(folio, kaddr);
 				return 0;
 			}
 		}
-		brelse(bh);
-		/* The next block starts where this one ends. */
-		ctx->pos = (n + 1) << sb->s_blocksize_bits;
+		xminix_dir_put(folio, kaddr);
+		/* The next page starts where this one ends. */
+		ctx->pos = (loff_t)(n + 1) << PAGE_SHIFT;
 	}
 	return 0;
 }
 
 /*
- * Look for @name in @dir: 0 with its entry in @ref (buffer referenced, for
- * the caller to brelse) and its inode number in @ino, or -ENOENT.
+ * Look for @name in @dir: 0 with its entry in @ref (its page held, for
+ * xminix_put_entry() or a change) and its inode number in @ino, or -ENOENT.
  */
 int xminix_find_entry(struct inode *dir, const struct qstr *name,
 		      struct xminix_dirent_ref *ref, unsigned long *ino)
 {
 	struct super_block *sb = dir->i_sb;
 	unsigned int size = xminix_sb(sb)->dirent_size, off, bytes, len;
-	struct buffer_head *bh;
+	struct folio *folio;
 	const char *found;
-	u64 n;
-	int err;
+	unsigned long n;
+	void *kaddr;
 
-	for (n = 0; n < xminix_dir_blocks(dir); n++) {
-		bh = xminix_dir_block(dir, n, false, &err);
-		if (err)
-			return err;
-		if (!bh)
-			continue;
-		bytes = xminix_dir_block_bytes(dir, n);
+	for (n = 0; n < xminix_dir_pages(dir); n++) {
+		kaddr = xminix_dir_page(dir, n, &folio);
+		if (IS_ERR(kaddr))
+			return PTR_ERR(kaddr);
+		bytes = xminix_dir_page_bytes(dir, n);
 		for (off = 0; off < bytes; off += size) {
-			void *de = bh->b_data + off;
+			void *de = kaddr + off;
 
 			if (!xminix_dirent_ino(sb, de))
 				continue;
 			found = xminix_dirent_name(sb, de, &len);
 			if (len == name->len && !memcmp(found, name->name, len)) {
-				ref->bh = bh;
+				ref->folio = folio;
+				ref->page = kaddr;
 				ref->de = de;
 				*ino = xminix_dirent_ino(sb, de);
 				return 0;
 			}
 		}
-		brelse(bh);
+		xminix_dir_put(folio, kaddr);
 	}
 	return -ENOENT;
 }
 
-/* Fill the entry @de with @name and @ino.  The buffer is locked. */
+/* Fill the entry @de with @name and @ino.  Its folio is locked. */
 static void xminix_fill_dirent(struct super_block *sb, void *de,
 			       const struct qstr *name, unsigned long ino)
 {
@@ -206,74 +236,75 @@ int xminix_add_entry(struct inode *dir, const struct qstr *name,
 {
 	struct super_block *sb = dir->i_sb;
 	unsigned int size = xminix_sb(sb)->dirent_size, off, bytes, len;
-	struct buffer_head *bh;
+	struct folio *folio;
 	loff_t pos = -1;
 	const char *have;
-	u64 n;
+	unsigned long n;
+	void *kaddr;
 	int err;
 
 	if (name->len > xminix_sb(sb)->name_len)
 		return -ENAMETOOLONG;
-	for (n = 0; n < xminix_dir_blocks(dir); n++) {
-		bh = xminix_dir_block(dir, n, false, &err);
-		if (err)
-			return err;
-		bytes = xminix_dir_block_bytes(dir, n);
-		if (!bh) {
-			if (pos < 0)
-				pos = n << sb->s_blocksize_bits;
-			continue;
-		}
+	for (n = 0; n < xminix_dir_pages(dir); n++) {
+		kaddr = xminix_dir_page(dir, n, &folio);
+		if (IS_ERR(kaddr))
+			return PTR_ERR(kaddr);
+		bytes = xminix_dir_page_bytes(dir, n);
 		for (off = 0; off < bytes; off += size) {
-			void *de = bh->b_data + off;
+			void *de = kaddr + off;
 
 			if (!xminix_dirent_ino(sb, de)) {
 				if (pos < 0)
-					pos = (n << sb->s_blocksize_bits) + off;
+					pos = ((loff_t)n << PAGE_SHIFT) + off;
 				continue;
 			}
 			have = xminix_dirent_name(sb, de, &len);
 			if (len == name->len && !memcmp(have, name->name, len)) {
-				brelse(bh);
+				xminix_dir_put(folio, kaddr);
 				return -EEXIST;
 			}
 		}
-		brelse(bh);
+		xminix_dir_put(folio, kaddr);
 	}
 	if (pos < 0)
 		pos = i_size_read(dir);
 	if (pos + size > dir->i_sb->s_maxbytes)
 		return -ENOSPC;
 
-	bh = xminix_dir_block(dir, pos >> sb->s_blocksize_bits, true, &err);
-	if (!bh)
-		return err;
-	off = pos & (sb->s_blocksize - 1);
-	lock_buffer(bh);
-	xminix_fill_dirent(sb, bh->b_data + off, name, ino);
-	unlock_buffer(bh);
-	if (pos + size > i_size_read(dir))
-		i_size_write(dir, pos + size);
-	xminix_dir_changed(dir);
-	err = xminix_dirent_written(dir, bh);
-	brelse(bh);
+	kaddr = xminix_dir_page(dir, pos >> PAGE_SHIFT, &folio);
+	if (IS_ERR(kaddr))
+		return PTR_ERR(kaddr);
+	err = xminix_dir_begin(folio, pos, size);
+	if (!err) {
+		xminix_fill_dirent(sb, kaddr + offset_in_page(pos), name, ino);
+		xminix_dir_commit(dir, folio, pos, size);
+		xminix_dir_changed(dir);
+		err = xminix_dir_sync(dir, pos, size);
+	}
+	xminix_dir_put(folio, kaddr);
 	return err;
 }
 
 /*
  * Point the entry @ref names at @ino; 0 frees the slot (the name stays, as
- * minix.ko leaves it).  Its buffer is released.
+ * minix.ko leaves it).  Its page is released.
  */
-void xminix_set_entry(struct inode *dir, struct xminix_dirent_ref *ref,
-		      unsigned long ino)
+int xminix_set_entry(struct inode *dir, struct xminix_dirent_ref *ref,
+		     unsigned long ino)
 {
-	lock_buffer(ref->bh);
-	xminix_dirent_set_ino(dir->i_sb, ref->de, ino);
-	unlock_buffer(ref->bh);
-	xminix_dir_changed(dir);
-	xminix_dirent_written(dir, ref->bh);
-	brelse(ref->bh);
-	ref->bh = NULL;
+	unsigned int size = xminix_sb(dir->i_sb)->dirent_size;
+	loff_t pos = folio_pos(ref->folio) + (ref->de - ref->page);
+	int err;
+
+	err = xminix_dir_begin(ref->folio, pos, size);
+	if (!err) {
+		xminix_dirent_set_ino(dir->i_sb, ref->de, ino);
+		xminix_dir_commit(dir, ref->folio, pos, size);
+		xminix_dir_changed(dir);
+		err = xminix_dir_sync(dir, pos, size);
+	}
+	xminix_put_entry(ref);
+	return err;
 }
 
 /* The first zone (new, so zero-filled) of a new directory @inode in @dir. */
@@ -282,20 +313,22 @@ int xminix_make_empty(struct inode *inode, struct inode *dir)
 	struct super_block *sb = inode->i_sb;
 	unsigned int size = xminix_sb(sb)->dirent_size;
 	const struct qstr dot = QSTR_INIT(".", 1), dotdot = QSTR_INIT("..", 2);
-	struct buffer_head *bh;
+	struct folio *folio;
+	void *kaddr;
 	int err;
 
-	bh = xminix_dir_block(inode, 0, true, &err);
-	if (!bh)
-		return err ? err : -EIO;
-	lock_buffer(bh);
-	xminix_fill_dirent(sb, bh->b_data, &dot, inode->i_ino);
-	xminix_fill_dirent(sb, bh->b_data + size, &dotdot, dir->i_ino);
-	unlock_buffer(bh);
-	i_size_write(inode, 2 * size);
-	mark_inode_dirty(inode);
-	err = xminix_dirent_written(inode, bh);
-	brelse(bh);
+	/* Past the (zero) size: read as zeroes, without I/O. */
+	kaddr = xminix_dir_page(inode, 0, &folio);
+	if (IS_ERR(kaddr))
+		return PTR_ERR(kaddr);
+	err = xminix_dir_begin(folio, 0, 2 * size);
+	if (!err) {
+		xminix_fill_dirent(sb, kaddr, &dot, inode->i_ino);
+		xminix_fill_dirent(sb, kaddr + size, &dotdot, dir->i_ino);
+		xminix_dir_commit(inode, folio, 0, 2 * size);
+		err = xminix_dir_sync(inode, 0, 2 * size);
+	}
+	xminix_dir_put(folio, kaddr);
 	return err;
 }
 
@@ -304,31 +337,28 @@ int xminix_dir_is_empty(struct inode *inode)
 {
 	struct super_block *sb = inode->i_sb;
 	unsigned int size = xminix_sb(sb)->dirent_size, off, bytes, len;
-	struct buffer_head *bh;
-	unsigned long ino;
+	struct folio *folio;
+	unsigned long ino, n;
 	const char *name;
-	u64 n;
-	int err;
+	void *kaddr;
 
-	for (n = 0; n < xminix_dir_blocks(inode); n++) {
-		bh = xminix_dir_block(inode, n, false, &err);
-		if (err)
-			return err;
-		if (!bh)
-			continue;
-		bytes = xminix_dir_block_bytes(inode, n);
+	for (n = 0; n < xminix_dir_pages(inode); n++) {
+		kaddr = xminix_dir_page(inode, n, &folio);
+		if (IS_ERR(kaddr))
+			return PTR_ERR(kaddr);
+		bytes = xminix_dir_page_bytes(inode, n);
 		for (off = 0; off < bytes; off += size) {
-			ino = xminix_dirent_ino(sb, bh->b_data + off);
+			ino = xminix_dirent_ino(sb, kaddr + off);
 			if (!ino)
 				continue;
-			name = xminix_dirent_name(sb, bh->b_data + off, &len);
+			name = xminix_dirent_name(sb, kaddr + off, &len);
 			if ((len == 1 && name[0] == '.' && ino == inode->i_ino) ||
 			    (len == 2 && name[0] == '.' && name[1] == '.'))
 				continue;
-			brelse(bh);
+			xminix_dir_put(folio, kaddr);
 			return 0;
 		}
-		brelse(bh);
+		xminix_dir_put(folio, kaddr);
 	}
 	return 1;
 }
@@ -339,30 +369,29 @@ int xminix_dotdot(struct inode *dir, struct xminix_dirent_ref *ref,
 {
 	struct super_block *sb = dir->i_sb;
 	unsigned int size = xminix_sb(sb)->dirent_size, len;
-	struct buffer_head *bh;
+	struct folio *folio;
 	const char *name;
-	int err;
+	void *kaddr;
 
-	bh = xminix_dir_block(dir, 0, false, &err);
-	if (err)
-		return err;
-	if (bh) {
-		name = xminix_dirent_name(sb, bh->b_data + size, &len);
-		*ino = xminix_dirent_ino(sb, bh->b_data + size);
-		if (len == 2 && name[0] == '.' && name[1] == '.' && *ino) {
-			ref->bh = bh;
-			ref->de = bh->b_data + size;
-			return 0;
-		}
-		brelse(bh);
+	kaddr = xminix_dir_page(dir, 0, &folio);
+	if (IS_ERR(kaddr))
+		return PTR_ERR(kaddr);
+	name = xminix_dirent_name(sb, kaddr + size, &len);
+	*ino = xminix_dirent_ino(sb, kaddr + size);
+	if (len == 2 && name[0] == '.' && name[1] == '.' && *ino) {
+		ref->folio = folio;
+		ref->page = kaddr;
+		ref->de = kaddr + size;
+		return 0;
 	}
+	xminix_dir_put(folio, kaddr);
 	xminix_corrupt(sb, dir->i_ino, "directory without \"..\" in entry 1");
 	return -EFSCORRUPTED;
 }
 
-void xminix_delete_entry(struct inode *dir, struct xminix_dirent_ref *ref)
+int xminix_delete_entry(struct inode *dir, struct xminix_dirent_ref *ref)
 {
-	xminix_set_entry(dir, ref, 0);
+	return xminix_set_entry(dir, ref, 0);
 }
 
 const struct file_operations xminix_dir_operations = {

@@ -20,7 +20,7 @@ static struct dentry *xminix_lookup(struct inode *dir, struct dentry *dentry,
 		return ERR_PTR(-ENAMETOOLONG);
 	err = xminix_find_entry(dir, &dentry->d_name, &ref, &ino);
 	if (!err) {
-		brelse(ref.bh);
+		xminix_put_entry(&ref);
 		inode = xminix_iget(dir->i_sb, ino);
 		/* Cached, unlinked and still open: no entry may name it. */
 		if (!IS_ERR(inode) && !inode->i_nlink) {
@@ -182,15 +182,17 @@ static int xminix_unlink(struct inode *dir, struct dentry *dentry)
 	if (err)
 		return err;
 	if (ino != inode->i_ino) {
-		brelse(ref.bh);
+		xminix_put_entry(&ref);
 		return xminix_entry_mismatch(dir, inode, ino);
 	}
 	err = xminix_check_nlink(inode, 1, 0);
 	if (err) {
-		brelse(ref.bh);
+		xminix_put_entry(&ref);
 		return err;
 	}
-	xminix_delete_entry(dir, &ref);
+	err = xminix_delete_entry(dir, &ref);
+	if (err)
+		return err;
 	inode_set_ctime_to_ts(inode, inode_get_ctime(dir));
 	inode_dec_link_count(inode);
 	return 0;
@@ -267,11 +269,13 @@ static int xminix_rename(struct xminix_idmap *idmap, struct inode *old_dir,
 		if (err)
 			goto out_dir;
 		if (ino != new_inode->i_ino) {
-			brelse(new_ref.bh);
+			xminix_put_entry(&new_ref);
 			err = xminix_entry_mismatch(new_dir, new_inode, ino);
 			goto out_dir;
 		}
-		xminix_set_entry(new_dir, &new_ref, old_inode->i_ino);
+		err = xminix_set_entry(new_dir, &new_ref, old_inode->i_ino);
+		if (err)
+			goto out_dir;
 		inode_set_ctime_current(new_inode);
 		if (is_dir)
 			drop_nlink(new_inode);
@@ -284,19 +288,25 @@ static int xminix_rename(struct xminix_idmap *idmap, struct inode *old_dir,
 		if (is_dir)
 			inode_inc_link_count(new_dir);
 	}
-	xminix_delete_entry(old_dir, &old_ref);
-	mark_inode_dirty(old_inode);
+	/* The pages go in the reverse of the order they were mapped in. */
 	if (is_dir) {
 		/* Within one parent too: the moved directory's times change. */
-		xminix_set_entry(old_inode, &dir_ref, new_dir->i_ino);
-		inode_dec_link_count(old_dir);
+		err = xminix_set_entry(old_inode, &dir_ref, new_dir->i_ino);
+		if (!err)
+			inode_dec_link_count(old_dir);
 	}
+	if (!err)
+		err = xminix_delete_entry(old_dir, &old_ref);
+	xminix_put_entry(&old_ref);
+	if (err)
+		return err;
+	mark_inode_dirty(old_inode);
 	return 0;
 
 out_dir:
-	brelse(dir_ref.bh);
+	xminix_put_entry(&dir_ref);
 out_old:
-	brelse(old_ref.bh);
+	xminix_put_entry(&old_ref);
 	return err;
 }
 

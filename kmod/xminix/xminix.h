@@ -112,7 +112,8 @@ struct buffer_head *xminix_zeroed_block(struct inode *inode, u32 zone);
 
 /* dir.c */
 struct xminix_dirent_ref {
-	struct buffer_head *bh;		/* the block, referenced */
+	struct folio *folio;		/* the directory page, referenced */
+	void *page;			/* ... mapped here */
 	void *de;			/* the entry in it */
 };
 
@@ -120,9 +121,10 @@ int xminix_find_entry(struct inode *dir, const struct qstr *name,
 		      struct xminix_dirent_ref *ref, unsigned long *ino);
 int xminix_add_entry(struct inode *dir, const struct qstr *name,
 		     unsigned long ino);
-void xminix_delete_entry(struct inode *dir, struct xminix_dirent_ref *ref);
-void xminix_set_entry(struct inode *dir, struct xminix_dirent_ref *ref,
-		      unsigned long ino);
+int xminix_delete_entry(struct inode *dir, struct xminix_dirent_ref *ref);
+int xminix_set_entry(struct inode *dir, struct xminix_dirent_ref *ref,
+		     unsigned long ino);
+void xminix_put_entry(struct xminix_dirent_ref *ref);
 int xminix_make_empty(struct inode *inode, struct inode *dir);
 int xminix_dir_is_empty(struct inode *inode);
 int xminix_dotdot(struct inode *dir, struct xminix_dirent_ref *ref,
