@@ -9,7 +9,9 @@
 #   make bench             benchmarks (not tests)
 #   make fuzz              the Minix libFuzzer target for FUZZ_SECONDS (default 600)
 #   make vm-test CASES="attach detach" KVER=R   chosen VM cases, chosen kernel
-#   make crash-test        the power-cut cases of tests/vm/crash (not in check)
+#   make crash-test        the power-cut cases with every format on each kernel
+#   make minix-ko-record   corrupt images under xminix.ko and the stock minix.ko,
+#                          side by side (minix.ko's splats recorded, not failed)
 #   make debug-kernel      build and install a KASAN + lockdep 6.12 kernel
 #                          (cached outside build/); KVER=debug targets it
 #   make lint              checkpatch, sparse and clang-format
@@ -34,7 +36,7 @@ export BUILD
 
 .PHONY: all deps userspace modules modules_install install install-drop-in \
 	uninstall-drop-in check unit-test \
-	vm-test crash-test vm-selftest demo bench fuzz lint clean debug-kernel
+	vm-test crash-test minix-ko-record vm-selftest demo bench fuzz lint clean debug-kernel
 
 all: userspace modules
 
@@ -83,6 +85,9 @@ vm-test: all
 
 crash-test: all
 	tests/vm/run.sh -d tests/vm/crash $(foreach k,$(KVERS),-k $(k))
+
+minix-ko-record: all
+	XT_RECORD=1 tests/vm/run.sh -d tests/vm/record $(foreach k,$(KVERS),-k $(k))
 
 vm-selftest: all
 	tests/vm/selftest.sh

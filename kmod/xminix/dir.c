@@ -18,7 +18,7 @@ static unsigned int xminix_ino_width(struct super_block *sb)
 	return xminix_sb(sb)->geo.version == 3 ? 4 : 2;
 }
 
-unsigned long xminix_dirent_ino(struct super_block *sb, const void *de)
+static unsigned long xminix_dirent_ino(struct super_block *sb, const void *de)
 {
 	if (xminix_sb(sb)->geo.version == 3)
 		return le32_to_cpu(*(const __le32 *)de);
@@ -41,6 +41,24 @@ static const char *xminix_dirent_name(struct super_block *sb, const void *de,
 
 	*len = strnlen(name, xminix_sb(sb)->name_len);
 	return name;
+}
+
+/*
+ * Is @de a used entry for @name?  The name field holds @name and, when
+ * shorter, a NUL after it.  Cheapest test first: a lookup passes thousands
+ * of entries, free ones (which keep their old names) and names of another
+ * length among them.
+ */
+static bool xminix_dirent_is(struct super_block *sb, const void *de,
+			     const struct qstr *name)
+{
+	const char *field = de + xminix_ino_width(sb);
+
+	if (!xminix_dirent_ino(sb, de))
+		return false;
+	if (name->len < xminix_sb(sb)->name_len && field[name->len])
+		return false;
+	return !memcmp(field, name->name, name->len);
 }
 
 /* After a change of @dir's entries: mtime and ctime now. */
@@ -121,14 +139,19 @@ static void xminix_dir_commit(struct inode *dir, struct folio *folio,
 	folio_unlock(folio);
 }
 
-/* A synchronous directory: the change, its zones and the inode on disk now. */
-static int xminix_dir_sync(struct inode *dir, loff_t pos, unsigned int len)
+/*
+ * A synchronous directory (-o dirsync, chattr +D): its changed pages, its
+ * indirect blocks and its inode on disk now.  Called at the end of an
+ * operation, once every entry and link count it changes is in place, so
+ * that a write error leaves no operation half done in memory.
+ */
+int xminix_dir_sync(struct inode *dir)
 {
 	int err;
 
 	if (!IS_DIRSYNC(dir))
 		return 0;
-	err = filemap_write_and_wait_range(dir->i_mapping, pos, pos + len - 1);
+	err = filemap_write_and_wait(dir->i_mapping);
 	if (!err)
 		err = sync_mapping_buffers(dir->i_mapping);
 	if (!err)
@@ -186,9 +209,8 @@ int xminix_find_entry(struct inode *dir, const struct qstr *name,
 		      struct xminix_dirent_ref *ref, unsigned long *ino)
 {
 	struct super_block *sb = dir->i_sb;
-	unsigned int size = xminix_sb(sb)->dirent_size, off, bytes, len;
+	unsigned int size = xminix_sb(sb)->dirent_size, off, bytes;
 	struct folio *folio;
-	const char *found;
 	unsigned long n;
 	void *kaddr;
 
@@ -200,10 +222,7 @@ int xminix_find_entry(struct inode *dir, const struct qstr *name,
 		for (off = 0; off < bytes; off += size) {
 			void *de = kaddr + off;
 
-			if (!xminix_dirent_ino(sb, de))
-				continue;
-			found = xminix_dirent_name(sb, de, &len);
-			if (len == name->len && !memcmp(found, name->name, len)) {
+			if (xminix_dirent_is(sb, de, name)) {
 				ref->folio = folio;
 				ref->page = kaddr;
 				ref->de = de;
@@ -235,10 +254,9 @@ int xminix_add_entry(struct inode *dir, const struct qstr *name,
 		     unsigned long ino)
 {
 	struct super_block *sb = dir->i_sb;
-	unsigned int size = xminix_sb(sb)->dirent_size, off, bytes, len;
+	unsigned int size = xminix_sb(sb)->dirent_size, off, bytes;
 	struct folio *folio;
 	loff_t pos = -1;
-	const char *have;
 	unsigned long n;
 	void *kaddr;
 	int err;
@@ -258,8 +276,7 @@ int xminix_add_entry(struct inode *dir, const struct qstr *name,
 					pos = ((loff_t)n << PAGE_SHIFT) + off;
 				continue;
 			}
-			have = xminix_dirent_name(sb, de, &len);
-			if (len == name->len && !memcmp(have, name->name, len)) {
+			if (xminix_dirent_is(sb, de, name)) {
 				xminix_dir_put(folio, kaddr);
 				return -EEXIST;
 			}
@@ -279,7 +296,6 @@ int xminix_add_entry(struct inode *dir, const struct qstr *name,
 		xminix_fill_dirent(sb, kaddr + offset_in_page(pos), name, ino);
 		xminix_dir_commit(dir, folio, pos, size);
 		xminix_dir_changed(dir);
-		err = xminix_dir_sync(dir, pos, size);
 	}
 	xminix_dir_put(folio, kaddr);
 	return err;
@@ -287,7 +303,8 @@ int xminix_add_entry(struct inode *dir, const struct qstr *name,
 
 /*
  * Point the entry @ref names at @ino; 0 frees the slot (the name stays, as
- * minix.ko leaves it).  Its page is released.
+ * minix.ko leaves it).  The page stays held: the caller releases it
+ * (xminix_put_entry()), in the reverse of the order it took its pages.
  */
 int xminix_set_entry(struct inode *dir, struct xminix_dirent_ref *ref,
 		     unsigned long ino)
@@ -297,14 +314,12 @@ int xminix_set_entry(struct inode *dir, struct xminix_dirent_ref *ref,
 	int err;
 
 	err = xminix_dir_begin(ref->folio, pos, size);
-	if (!err) {
-		xminix_dirent_set_ino(dir->i_sb, ref->de, ino);
-		xminix_dir_commit(dir, ref->folio, pos, size);
-		xminix_dir_changed(dir);
-		err = xminix_dir_sync(dir, pos, size);
-	}
-	xminix_put_entry(ref);
-	return err;
+	if (err)
+		return err;
+	xminix_dirent_set_ino(dir->i_sb, ref->de, ino);
+	xminix_dir_commit(dir, ref->folio, pos, size);
+	xminix_dir_changed(dir);
+	return 0;
 }
 
 /* The first zone (new, so zero-filled) of a new directory @inode in @dir. */
@@ -326,7 +341,6 @@ int xminix_make_empty(struct inode *inode, struct inode *dir)
 		xminix_fill_dirent(sb, kaddr, &dot, inode->i_ino);
 		xminix_fill_dirent(sb, kaddr + size, &dotdot, dir->i_ino);
 		xminix_dir_commit(inode, folio, 0, 2 * size);
-		err = xminix_dir_sync(inode, 0, 2 * size);
 	}
 	xminix_dir_put(folio, kaddr);
 	return err;

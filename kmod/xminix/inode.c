@@ -51,6 +51,7 @@ void xminix_set_inode_ops(struct inode *inode, dev_t rdev)
 static const char *xminix_inode_fault(struct inode *inode)
 {
 	struct super_block *sb = inode->i_sb;
+	const struct xminix_geometry *geo = &xminix_sb(sb)->geo;
 	umode_t mode = inode->i_mode;
 
 	switch (mode & S_IFMT) {
@@ -72,6 +73,10 @@ static const char *xminix_inode_fault(struct inode *inode)
 	if (S_ISDIR(mode) &&
 	    inode->i_size < 2 * (loff_t)xminix_sb(sb)->dirent_size)
 		return "directory without room for . and ..";
+	/* Its scans read every page up to the size: bound it by the disk. */
+	if (S_ISDIR(mode) &&
+	    inode->i_size > (loff_t)xminix_data_zones(geo) << sb->s_blocksize_bits)
+		return "directory larger than the data zones";
 	if (S_ISLNK(mode) &&
 	    (inode->i_size < 1 || inode->i_size >= sb->s_blocksize))
 		return "symbolic link of impossible length";

@@ -60,7 +60,7 @@ static int xminix_add_nondir(struct inode *dir, struct dentry *dentry,
 		return err;
 	}
 	d_instantiate(dentry, inode);
-	return 0;
+	return xminix_dir_sync(dir);
 }
 
 static int xminix_mknod(struct xminix_idmap *idmap, struct inode *dir,
@@ -156,7 +156,8 @@ static int xminix_mkdir(struct xminix_idmap *idmap, struct inode *dir,
 		return err;
 	}
 	d_instantiate(dentry, inode);
-	return 0;
+	err = xminix_dir_sync(inode);
+	return err ? err : xminix_dir_sync(dir);
 }
 
 /* Would lowering @inode's link count by @by take it below @floor? */
@@ -171,7 +172,8 @@ static int xminix_check_nlink(struct inode *inode, unsigned int by,
 	return -EFSCORRUPTED;
 }
 
-static int xminix_unlink(struct inode *dir, struct dentry *dentry)
+/* Remove @dentry's entry from @dir; the caller syncs a dirsync @dir. */
+static int xminix_remove_entry(struct inode *dir, struct dentry *dentry)
 {
 	struct inode *inode = d_inode(dentry);
 	struct xminix_dirent_ref ref;
@@ -181,21 +183,25 @@ static int xminix_unlink(struct inode *dir, struct dentry *dentry)
 	err = xminix_find_entry(dir, &dentry->d_name, &ref, &ino);
 	if (err)
 		return err;
-	if (ino != inode->i_ino) {
-		xminix_put_entry(&ref);
-		return xminix_entry_mismatch(dir, inode, ino);
-	}
-	err = xminix_check_nlink(inode, 1, 0);
-	if (err) {
-		xminix_put_entry(&ref);
-		return err;
-	}
-	err = xminix_delete_entry(dir, &ref);
+	if (ino != inode->i_ino)
+		err = xminix_entry_mismatch(dir, inode, ino);
+	if (!err)
+		err = xminix_check_nlink(inode, 1, 0);
+	if (!err)
+		err = xminix_delete_entry(dir, &ref);
+	xminix_put_entry(&ref);
 	if (err)
 		return err;
 	inode_set_ctime_to_ts(inode, inode_get_ctime(dir));
 	inode_dec_link_count(inode);
 	return 0;
+}
+
+static int xminix_unlink(struct inode *dir, struct dentry *dentry)
+{
+	int err = xminix_remove_entry(dir, dentry);
+
+	return err ? err : xminix_dir_sync(dir);
 }
 
 static int xminix_rmdir(struct inode *dir, struct dentry *dentry)
@@ -210,14 +216,13 @@ static int xminix_rmdir(struct inode *dir, struct dentry *dentry)
 	err = xminix_check_nlink(inode, 2, 0);
 	if (!err)
 		err = xminix_check_nlink(dir, 1, 2);
-	if (err)
-		return err;
-	err = xminix_unlink(dir, dentry);
+	if (!err)
+		err = xminix_remove_entry(dir, dentry);
 	if (err)
 		return err;
 	inode_dec_link_count(inode);
 	inode_dec_link_count(dir);
-	return 0;
+	return xminix_dir_sync(dir);
 }
 
 static int xminix_rename(struct xminix_idmap *idmap, struct inode *old_dir,
@@ -268,12 +273,11 @@ static int xminix_rename(struct xminix_idmap *idmap, struct inode *old_dir,
 					&new_ref, &ino);
 		if (err)
 			goto out_dir;
-		if (ino != new_inode->i_ino) {
-			xminix_put_entry(&new_ref);
+		if (ino != new_inode->i_ino)
 			err = xminix_entry_mismatch(new_dir, new_inode, ino);
-			goto out_dir;
-		}
-		err = xminix_set_entry(new_dir, &new_ref, old_inode->i_ino);
+		if (!err)
+			err = xminix_set_entry(new_dir, &new_ref, old_inode->i_ino);
+		xminix_put_entry(&new_ref);
 		if (err)
 			goto out_dir;
 		inode_set_ctime_current(new_inode);
@@ -288,20 +292,29 @@ static int xminix_rename(struct xminix_idmap *idmap, struct inode *old_dir,
 		if (is_dir)
 			inode_inc_link_count(new_dir);
 	}
-	/* The pages go in the reverse of the order they were mapped in. */
+	/*
+	 * The new name is in; from here on only a page that cannot be
+	 * mapped any more could fail (and then the pages stay as they were).
+	 */
+	err = xminix_delete_entry(old_dir, &old_ref);
+	if (err)
+		goto out_dir;
+	mark_inode_dirty(old_inode);
 	if (is_dir) {
 		/* Within one parent too: the moved directory's times change. */
 		err = xminix_set_entry(old_inode, &dir_ref, new_dir->i_ino);
-		if (!err)
-			inode_dec_link_count(old_dir);
+		if (err)
+			goto out_dir;
+		inode_dec_link_count(old_dir);
 	}
-	if (!err)
-		err = xminix_delete_entry(old_dir, &old_ref);
+	xminix_put_entry(&dir_ref);
 	xminix_put_entry(&old_ref);
-	if (err)
-		return err;
-	mark_inode_dirty(old_inode);
-	return 0;
+	err = xminix_dir_sync(new_dir);
+	if (!err && old_dir != new_dir)
+		err = xminix_dir_sync(old_dir);
+	if (!err && is_dir)
+		err = xminix_dir_sync(old_inode);
+	return err;
 
 out_dir:
 	xminix_put_entry(&dir_ref);

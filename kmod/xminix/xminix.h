@@ -125,11 +125,11 @@ int xminix_delete_entry(struct inode *dir, struct xminix_dirent_ref *ref);
 int xminix_set_entry(struct inode *dir, struct xminix_dirent_ref *ref,
 		     unsigned long ino);
 void xminix_put_entry(struct xminix_dirent_ref *ref);
+int xminix_dir_sync(struct inode *dir);
 int xminix_make_empty(struct inode *inode, struct inode *dir);
 int xminix_dir_is_empty(struct inode *inode);
 int xminix_dotdot(struct inode *dir, struct xminix_dirent_ref *ref,
 		  unsigned long *ino);
-unsigned long xminix_dirent_ino(struct super_block *sb, const void *de);
 void xminix_dir_changed(struct inode *dir);
 
 /* Operation tables. */

@@ -124,3 +124,34 @@ name_of_len() {
 	while [ ${#s} -lt "$1" ]; do s+=n; done
 	echo "$s"
 }
+
+# fuzz_base_image CONFIG IMG: a 4 MiB image of CONFIG (mkfs options), made
+# and populated with the stock tools and minix.ko: files into the indirect
+# ranges, a sparse file, directories, symlinks (one of 300 bytes), a hard
+# link, a device node and a FIFO.  The base of the corrupt-image runs.
+fuzz_base_image() {
+	local config=$1 img=$2
+	rm -f "$img"
+	truncate -s 4M "$img"
+	# shellcheck disable=SC2086 # $config holds several options
+	case $config in
+	*--block-size*) "$XLOOP" mkfs $config "$img" >/dev/null ;;
+	*) mkfs.minix $config "$img" >/dev/null ;;
+	esac || fail "mkfs $config"
+	mkdir -p mnt
+	mount -o loop -t minix "$img" mnt || fail "mount $config"
+	(
+		cd mnt
+		mkdir -p a/b/c d
+		head -c 400000 /dev/urandom >a/big
+		head -c 3000 a/big >small
+		dd if=a/big of=d/sparse bs=1k seek=9000 count=2 status=none
+		for i in $(seq 1 40); do echo "$i" >"d/f$i"; done
+		ln small a/b/hard
+		ln -s a/big sym
+		ln -s "$(name_of_len 300)" longsym
+		mknod cdev c 1 3
+		mkfifo fifo
+	) || fail "populate $config"
+	umount mnt
+}

@@ -10,6 +10,12 @@ every image: a splat (WARNING, BUG, Oops, ...) stops the run and keeps the
 image as a reproducer.  Every failure must be an errno; the tally of them is
 printed at the end.
 
+With FSTYPE "xminix,minix" (the side-by-side record) each image goes to
+xminix.ko and then to the stock minix.ko, each in a child process of its
+own (an oops kills the task that hit it), with the same changes: xminix.ko
+must stay clean as above; what minix.ko does (its splats, a killed walker, a
+hang) is recorded and printed, not judged.
+
 usage: minix_fuzz.py BASE COUNT SEED FSTYPE KEEPDIR
 """
 import collections
@@ -20,6 +26,7 @@ import os
 import random
 import struct
 import sys
+import time
 
 base_path, count, seed, fstype, keep = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
     sys.argv[4], sys.argv[5]
@@ -197,7 +204,7 @@ def walk(top):
     return files, dirs
 
 
-def change(top, files, dirs):
+def change(top, files, dirs, rng):
     def write_new():
         fd = os.open(os.path.join(top, 'new-file'), os.O_CREAT | os.O_WRONLY, 0o644)
         try:
@@ -246,7 +253,7 @@ def splat(kmsg):
             found.append(rec.decode(errors='replace').strip())
 
 
-def attach_and_mount(ctl, img, img_path, mnt):
+def attach_and_mount(ctl, img, img_path, mnt, fstype=fstype):
     """Write img, attach it to a free loop device, mount it: (loop fd, errno)."""
     with open(img_path, 'wb') as f:
         f.write(img)
@@ -263,6 +270,93 @@ def attach_and_mount(ctl, img, img_path, mnt):
 def unmount(mnt, what):
     if libc.umount2(mnt.encode(), 0) != 0:
         raise SystemExit('%s: umount: %s' % (what, os.strerror(ctypes.get_errno())))
+
+
+def try_image(ctl, img, img_path, mnt, driver, seed_i):
+    """Mount, walk, change and unmount img under driver in a child process:
+    'mount EXXX', 'walked, N errors', 'killed by signal N' or 'hung'."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        out = 'walked, 0 errors'
+        try:
+            tally.clear()
+            lfd, err = attach_and_mount(ctl, img, img_path, mnt, driver)
+            try:
+                if err:
+                    out = 'mount ' + errno.errorcode.get(err, '?')
+                else:
+                    files, dirs = walk(mnt)
+                    change(mnt, files, dirs, random.Random(seed_i))
+                    errors = sum(n for k, n in tally.items() if not k.endswith(' ok'))
+                    out = 'walked, %d errors' % errors
+                    unmount(mnt, driver)
+            finally:
+                fcntl.ioctl(lfd, LOOP_CLR_FD)
+                os.close(lfd)
+        except BaseException as e:  # noqa: B902 - anything, reported as such
+            out = 'failed: %s' % e
+        os.write(w, out.encode())
+        os._exit(0)
+    os.close(w)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            out = os.read(r, 4096).decode()
+            os.close(r)
+            if os.WIFSIGNALED(status):
+                return 'killed by signal %d' % os.WTERMSIG(status)
+            return out
+        time.sleep(0.05)
+    os.close(r)
+    return 'hung'
+
+
+def splat_line(lines):
+    """The first splat line, without its kmsg prefix."""
+    for rec in lines:
+        for s in SPLATS:
+            k = rec.find(s.decode())
+            if k >= 0:
+                return rec[k:].splitlines()[0][:120]
+    return lines[0][:120]
+
+
+def side_by_side(kmsg, ctl, mnt, img_path, progress):
+    record = collections.Counter()
+    for i in range(count):
+        img = bytearray(base)
+        what = mutate(img)
+        with open(progress, 'w') as f:
+            f.write('seed %d image %d: %s\n' % (seed, i, what))
+        ours = try_image(ctl, img, img_path, mnt, 'xminix', seed * 100003 + i)
+        bad = splat(kmsg)
+        if bad or not (ours.startswith('mount ') or ours.startswith('walked')):
+            kept = os.path.join(keep, 'splat-%d-%d.img' % (seed, i))
+            with open(kept, 'wb') as f:
+                f.write(img)
+            print('image %d (seed %d, %s): xminix.ko: %s; image kept as %s' %
+                  (i, seed, what, ours, kept))
+            print('\n'.join(bad[:5]))
+            sys.exit(1)
+        stock = try_image(ctl, img, img_path, mnt, 'minix', seed * 100003 + i)
+        bad = splat(kmsg)
+        if bad or not (stock.startswith('mount ') or stock.startswith('walked')):
+            line = splat_line(bad) if bad else '-'
+            record[line.split(' at ')[0].split('+')[0]] += 1
+            print('image %d (%s): minix.ko: %s; %s | xminix.ko: %s' %
+                  (i, what, stock, line, ours))
+        if stock == 'hung':
+            print('minix.ko hung on image %d: the record stops here' % i)
+            break
+    os.unlink(progress)
+    print('%d images; minix.ko splats, killed walkers or hangs by kind:' % count)
+    for k, n in record.most_common():
+        print('%6d %s' % (n, k))
+    if not record:
+        print('     0')
 
 
 def main():
@@ -289,6 +383,9 @@ def main():
         os.close(lfd)
     tally.clear()
 
+    if fstype == 'xminix,minix':
+        side_by_side(kmsg, ctl, mnt, img_path, progress)
+        return
     for i in range(count):
         img = bytearray(base)
         what = mutate(img)
@@ -303,7 +400,7 @@ def main():
             else:
                 tally['mount ok'] += 1
                 files, dirs = walk(mnt)
-                change(mnt, files, dirs)
+                change(mnt, files, dirs, rng)
                 unmount(mnt, 'image %d' % i)
         finally:
             fcntl.ioctl(lfd, LOOP_CLR_FD)

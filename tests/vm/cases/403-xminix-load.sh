@@ -6,7 +6,8 @@
 # mapping writes against a shadow, remounts with dropped caches between),
 # the metadata pattern after sync and drop_caches, and a parallel
 # stress-ng load; then umount, fsck.minix -f and xloop fsck -f clean, and
-# the data read back after a remount.
+# the data read back after a remount.  On the disk, also umount and
+# remount,ro refused under load, and umount -l under load (busy_unmount).
 # xt-disk: 512
 # xt-timeout: 1500
 . "$XT_LIB"
@@ -19,7 +20,40 @@ trap backing_cleanup EXIT
 xl_fresh
 OPS=${XT_FSX_OPS:-1000}
 
-# load_xminix DEV SEED: the whole story on DEV.
+# busy_unmount DEV: with a load running inside the mount (its working
+# directory there) and a file held open for writing, remount,ro and umount
+# are refused (EBUSY; umount exits 32, as mount(8) says busy); umount -l
+# detaches it and the load runs on; when the load ends the file system shuts
+# down and both fsck tools find it clean; then, idle, remount,ro works and
+# the read-only mount checks clean too.
+busy_unmount() {
+	local dev=$1 load rc
+	mkdir -p upper/busy
+	(cd upper/busy && exec timeout -k 10 60 stress-ng --temp-path . --hdd 2 \
+		--hdd-bytes 4M --dir 1 --dir-dirs 64 --rename 1 --timeout 8s --quiet) &
+	load=$!
+	exec 9>upper/busy/held
+	sleep 3
+	rc=0
+	mount -o remount,ro upper 2>busy.err || rc=$?
+	[ "$rc" -ne 0 ] || fail "remount,ro with a file open for writing succeeded"
+	grep -q busy busy.err || { cat busy.err; fail "remount,ro under load: not busy"; }
+	rc=0
+	umount upper 2>busy.err || rc=$?
+	[ "$rc" -eq 32 ] || { cat busy.err; fail "umount under load: exit $rc, not 32"; }
+	umount -l upper || fail "umount -l under load"
+	exec 9>&-
+	wait "$load" || fail "the load failed after the lazy unmount"
+	fsck.minix -f "$dev" >fsck.out 2>&1 || { cat fsck.out; fail "fsck.minix after umount -l"; }
+	"$XLOOP" fsck -f "$dev" >fsck.out 2>&1 || { cat fsck.out; fail "xloop fsck after umount -l"; }
+	mount -t xminix "$dev" upper || fail "mount after umount -l"
+	[ -f upper/busy/held ] || fail "the file held open across umount -l is gone"
+	mount -o remount,ro upper || fail "remount,ro when idle"
+	fsck.minix -f "$dev" >fsck.out 2>&1 || { cat fsck.out; fail "fsck.minix after remount,ro"; }
+	mount -o remount,rw upper || fail "remount,rw"
+}
+
+# load_xminix DEV SEED [busy]: the whole story on DEV.
 load_xminix() {
 	local dev=$1 seed=$2
 	step "mkfs $dev"
@@ -35,6 +69,10 @@ load_xminix() {
 	load_metadata upper
 	step parallel
 	load_parallel upper "${XT_LOAD_SECONDS:-5}"
+	if [ "${3:-}" = busy ]; then
+		step "umount and remount,ro under load"
+		busy_unmount "$dev"
+	fi
 	step fsck
 	umount upper || fail "umount $dev"
 	fsck.minix -f "$dev" >fsck.out 2>&1 || { cat fsck.out; fail "fsck.minix on $dev"; }
@@ -46,7 +84,7 @@ load_xminix() {
 }
 
 echo "== the virtio disk"
-load_xminix "$XT_DISK" 1
+load_xminix "$XT_DISK" 1 busy
 
 backing_mount ext4 back
 for mode in buffered dio; do
