@@ -24,7 +24,7 @@ packages=(
 	# test VM and the tools the guest runs from the host's root
 	qemu-system-x86 qemu-system-data busybox-static cpio util-linux fio dmsetup
 	# backing and upper file systems users keep images on, partitioning, load
-	e2fsprogs xfsprogs btrfs-progs fdisk stress-ng
+	e2fsprogs xfsprogs btrfs-progs dosfstools fdisk stress-ng
 )
 
 missing=()

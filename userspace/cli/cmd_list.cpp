@@ -1,11 +1,13 @@
 // xloop list: the losetup --list table (libsmartcols): columns, JSON and raw
 // output as losetup prints them, plus a DRIVER column.
+#include <libmount.h>
 #include <libsmartcols.h>
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <strings.h>
 #include <sys/stat.h>
@@ -36,6 +38,7 @@ enum class Col {
 	dio,
 	log_sec,
 	driver,
+	mountpoint,
 };
 
 struct ColumnSpec {
@@ -67,6 +70,8 @@ constexpr ColumnSpec kColumns[] = {
         {Col::log_sec, "LOG-SEC", 4, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
          "logical sector size in bytes"},
         {Col::driver, "DRIVER", 5, 0, SCOLS_JSON_STRING, "driver serving the device"},
+        {Col::mountpoint, "MOUNTPOINT", 0.2, 0, SCOLS_JSON_STRING,
+         "where the device is mounted (the last mount, from libmount's table)"},
 };
 
 constexpr Col kDefaultColumns[] = {Col::name, Col::sizelimit, Col::offset, Col::autoclear,
@@ -106,7 +111,11 @@ Result<std::vector<Col>> parse_columns(const std::string &text)
 
 // A cell's text, or nothing for an empty cell.  Like losetup, the table
 // pads the major:minor pairs; raw and JSON output carry them bare.
-std::optional<std::string> cell(const loopdev::DeviceInfo &info, Col id, bool bare)
+// Device path -> where it is mounted (the last such mount).
+using MountPoints = std::map<std::string, std::string>;
+
+std::optional<std::string> cell(const loopdev::DeviceInfo &info, Col id, bool bare,
+                                const MountPoints &mounts)
 {
 	auto flag = [](bool on) { return std::string(on ? "1" : "0"); };
 	switch (id) {
@@ -124,6 +133,12 @@ std::optional<std::string> cell(const loopdev::DeviceInfo &info, Col id, bool ba
 		return std::to_string(info.sector_size);
 	case Col::driver:
 		return info.disk.driver.name;
+	case Col::mountpoint: {
+		auto found = mounts.find(info.disk.path);
+		if (found == mounts.end())
+			return std::nullopt;
+		return found->second;
+	}
 	case Col::majmin:
 		if (!info.devno)
 			return std::nullopt;
@@ -172,7 +187,7 @@ struct ListOptions {
 using Table = std::unique_ptr<libscols_table, decltype(&scols_unref_table)>;
 
 int print_table(const ListOptions &options, const std::vector<Col> &columns,
-                const std::vector<loopdev::DeviceInfo> &devices)
+                const std::vector<loopdev::DeviceInfo> &devices, const MountPoints &mounts)
 {
 	Table table(scols_new_table(), scols_unref_table);
 	if (!table) {
@@ -201,7 +216,7 @@ int print_table(const ListOptions &options, const std::vector<Col> &columns,
 			return 1;
 		}
 		for (std::size_t i = 0; i < columns.size(); ++i) {
-			auto text = cell(info, columns[i], bare);
+			auto text = cell(info, columns[i], bare, mounts);
 			if (text && scols_line_set_data(line, i, text->c_str()) != 0) {
 				report(Error(ENOMEM, "libsmartcols"));
 				return 1;
@@ -213,6 +228,29 @@ int print_table(const ListOptions &options, const std::vector<Col> &columns,
 		return 1;
 	}
 	return 0;
+}
+
+// Where each mounted block device is mounted, from libmount's reading of
+// /proc/self/mountinfo (the source paths canonicalized).
+Result<MountPoints> mount_points()
+{
+	std::unique_ptr<libmnt_table, decltype(&mnt_unref_table)> table(
+	        mnt_new_table_from_file("/proc/self/mountinfo"), mnt_unref_table);
+	if (!table)
+		return Error(errno ? errno : ENOMEM, "/proc/self/mountinfo");
+	std::unique_ptr<libmnt_iter, decltype(&mnt_free_iter)> iter(mnt_new_iter(MNT_ITER_FORWARD),
+	                                                            mnt_free_iter);
+	if (!iter)
+		return Error(ENOMEM, "libmount");
+	MountPoints mounts;
+	libmnt_fs *fs = nullptr;
+	while (mnt_table_next_fs(table.get(), iter.get(), &fs) == 0) {
+		const char *source = mnt_fs_get_srcpath(fs);
+		const char *target = mnt_fs_get_target(fs);
+		if (source && target)
+			mounts[source] = target;
+	}
+	return mounts;
 }
 
 bool wants_backing_ids(const std::vector<Col> &columns)
@@ -290,7 +328,16 @@ int run_list(const ListOptions &options)
 				devices.push_back(std::move(*info));
 		}
 	}
-	if (print_table(options, columns, devices) != 0)
+	MountPoints mounts;
+	if (std::find(columns.begin(), columns.end(), Col::mountpoint) != columns.end()) {
+		auto found = mount_points();
+		if (!found) {
+			report(found.error());
+			return 1;
+		}
+		mounts = std::move(*found);
+	}
+	if (print_table(options, columns, devices, mounts) != 0)
 		return 1;
 	return status;
 }

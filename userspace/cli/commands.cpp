@@ -1,6 +1,7 @@
 #include "cli/commands.hpp"
 #include "cli/loop_commands.hpp"
 #include "cli/minix_commands.hpp"
+#include "cli/mount_commands.hpp"
 
 namespace xloop::cli
 {
@@ -17,6 +18,10 @@ std::span<const CommandSpec> command_table()
 	        {"resize", "resize a loop device to its backing file (as losetup -c)", 1,
 	         setup_resize},
 	        {"set", "change a loop device's direct I/O, sector size or flags", 1, setup_set},
+	        {"mount", "mount an image, a device, LABEL= or UUID= (as mount(8))", 1,
+	         setup_mount},
+	        {"umount", "unmount and detach the loop device it used (as umount(8))", 1,
+	         setup_umount},
 	        {"mkfs", "make a Minix filesystem (as mkfs.minix)", 16, setup_mkfs},
 	        {"fsck", "check and repair a Minix filesystem (as fsck.minix)", 16, setup_fsck},
 	        {"ls", "list a directory of a Minix image", 1, setup_ls},
