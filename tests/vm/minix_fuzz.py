@@ -345,7 +345,10 @@ def side_by_side(kmsg, ctl, mnt, img_path, progress):
         bad = splat(kmsg)
         if bad or not (stock.startswith('mount ') or stock.startswith('walked')):
             line = splat_line(bad) if bad else '-'
-            record[line.split(' at ')[0].split('+')[0]] += 1
+            # The kind: where a WARNING points ("fs/inode.c:336 drop_nlink"),
+            # else the splat's first words.
+            kind = line.split(' at ', 1)[1] if ' at ' in line else line
+            record[kind.split('+')[0].split(',')[0]] += 1
             print('image %d (%s): minix.ko: %s; %s | xminix.ko: %s' %
                   (i, what, stock, line, ours))
         if stock == 'hung':
@@ -369,7 +372,7 @@ def main():
     progress = os.path.join(keep, 'fuzz-progress-%d.txt' % seed)
 
     # The control: the image as populated mounts, and walks without an error.
-    lfd, err = attach_and_mount(ctl, bytearray(base), img_path, mnt)
+    lfd, err = attach_and_mount(ctl, bytearray(base), img_path, mnt, fstype.split(',')[0])
     try:
         if err:
             raise SystemExit('the unchanged image does not mount: %s' % os.strerror(err))
