@@ -123,7 +123,7 @@ static int xminix_walk(struct inode *inode, struct xminix_path *path,
 }
 
 /*
- * The buffer of a zone just given to @inode (an indirect or directory
+ * The buffer of a zone just given to @inode (an indirect
  * block): zero-filled, dirty, tied to @inode for fsync.
  */
 struct buffer_head *xminix_zeroed_block(struct inode *inode, u32 zone)

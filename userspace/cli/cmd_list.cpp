@@ -14,6 +14,7 @@
 #include <sys/sysmacros.h>
 
 #include "cli/loop_commands.hpp"
+#include "cli/mount_commands.hpp"
 #include "loopdev/device_info.hpp"
 #include "loopdev/linux_os.hpp"
 #include "loopdev/loop_context.hpp"
@@ -234,17 +235,15 @@ int print_table(const ListOptions &options, const std::vector<Col> &columns,
 // /proc/self/mountinfo (the source paths canonicalized).
 Result<MountPoints> mount_points()
 {
-	std::unique_ptr<libmnt_table, decltype(&mnt_unref_table)> table(
-	        mnt_new_table_from_file("/proc/self/mountinfo"), mnt_unref_table);
+	Result<MountTable> table = read_mount_table();
 	if (!table)
-		return Error(errno ? errno : ENOMEM, "/proc/self/mountinfo");
-	std::unique_ptr<libmnt_iter, decltype(&mnt_free_iter)> iter(mnt_new_iter(MNT_ITER_FORWARD),
-	                                                            mnt_free_iter);
+		return table.error();
+	Result<MountIter> iter = mount_iter(MNT_ITER_FORWARD);
 	if (!iter)
-		return Error(ENOMEM, "libmount");
+		return iter.error();
 	MountPoints mounts;
 	libmnt_fs *fs = nullptr;
-	while (mnt_table_next_fs(table.get(), iter.get(), &fs) == 0) {
+	while (mnt_table_next_fs(table->get(), iter->get(), &fs) == 0) {
 		const char *source = mnt_fs_get_srcpath(fs);
 		const char *target = mnt_fs_get_target(fs);
 		if (source && target)

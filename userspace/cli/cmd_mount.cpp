@@ -178,6 +178,23 @@ int run_mount(const MountOptions &o)
 
 } // namespace
 
+Result<MountTable> read_mount_table()
+{
+	errno = 0;
+	MountTable table(mnt_new_table_from_file("/proc/self/mountinfo"));
+	if (!table)
+		return Error(errno ? errno : ENOMEM, "/proc/self/mountinfo");
+	return table;
+}
+
+Result<MountIter> mount_iter(int direction)
+{
+	MountIter iter(mnt_new_iter(direction));
+	if (!iter)
+		return Error(ENOMEM, "libmount iterator");
+	return iter;
+}
+
 int report_libmount(libmnt_context *cxt, int rc)
 {
 	char buf[BUFSIZ] = {};

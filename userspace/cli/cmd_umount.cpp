@@ -27,10 +27,6 @@ struct UmountOptions {
 	std::optional<std::string> driver;
 };
 
-struct FreeTable {
-	void operator()(libmnt_table *tb) const { mnt_unref_table(tb); }
-};
-
 // Where the loop devices backed by the file `image` are mounted.
 Result<std::vector<std::string>> mounts_of_image(loopdev::LoopOs &os,
                                                  const std::optional<std::string> &driver,
@@ -45,19 +41,19 @@ Result<std::vector<std::string>> mounts_of_image(loopdev::LoopOs &os,
 	Result<std::vector<loopdev::DeviceInfo>> users = loopdev::find_backing(os, *drivers, *file);
 	if (!users)
 		return users.error();
-	std::unique_ptr<libmnt_table, FreeTable> table(
-	        mnt_new_table_from_file("/proc/self/mountinfo"));
+	Result<MountTable> table = read_mount_table();
 	if (!table)
-		return Error(errno ? errno : ENOMEM, "/proc/self/mountinfo");
+		return table.error();
+	Result<MountIter> iter = mount_iter(MNT_ITER_BACKWARD);
+	if (!iter)
+		return iter.error();
+	// The latest mounts first, as umount(8) takes them.
 	std::vector<std::string> targets;
-	for (const loopdev::DeviceInfo &user : *users) {
-		libmnt_fs *fs = nullptr;
-		libmnt_iter *iter = mnt_new_iter(MNT_ITER_BACKWARD);
-		while (iter && mnt_table_next_fs(table.get(), iter, &fs) == 0)
+	libmnt_fs *fs = nullptr;
+	while (mnt_table_next_fs(table->get(), iter->get(), &fs) == 0)
+		for (const loopdev::DeviceInfo &user : *users)
 			if (mnt_fs_streq_srcpath(fs, user.disk.path.c_str()))
 				targets.emplace_back(mnt_fs_get_target(fs));
-		mnt_free_iter(iter);
-	}
 	return targets;
 }
 
@@ -100,14 +96,13 @@ int umount_one(loopdev::LoopOs &os, const UmountOptions &o, const std::string &t
 // first failure, as umount(8) -R does.
 int umount_tree(loopdev::LoopOs &os, const UmountOptions &o, libmnt_table *table, libmnt_fs *fs)
 {
-	std::unique_ptr<libmnt_iter, decltype(&mnt_free_iter)> iter(mnt_new_iter(MNT_ITER_BACKWARD),
-	                                                            mnt_free_iter);
+	Result<MountIter> iter = mount_iter(MNT_ITER_BACKWARD);
 	if (!iter) {
-		report(Error(ENOMEM, "libmount"));
+		report(iter.error());
 		return kSystem;
 	}
 	libmnt_fs *child = nullptr;
-	while (mnt_table_next_child_fs(table, iter.get(), fs, &child) == 0)
+	while (mnt_table_next_child_fs(table, iter->get(), fs, &child) == 0)
 		if (int code = umount_tree(os, o, table, child); code != 0)
 			return code;
 	return umount_one(os, o, mnt_fs_get_target(fs));
@@ -115,19 +110,18 @@ int umount_tree(loopdev::LoopOs &os, const UmountOptions &o, libmnt_table *table
 
 int umount_recursive(loopdev::LoopOs &os, const UmountOptions &o)
 {
-	std::unique_ptr<libmnt_table, FreeTable> table(
-	        mnt_new_table_from_file("/proc/self/mountinfo"));
+	Result<MountTable> table = read_mount_table();
 	if (!table) {
-		report(Error(errno ? errno : ENOMEM, "/proc/self/mountinfo"));
+		report(table.error());
 		return kSystem;
 	}
-	libmnt_fs *fs = mnt_table_find_target(table.get(), o.target.c_str(), MNT_ITER_BACKWARD);
+	libmnt_fs *fs = mnt_table_find_target(table->get(), o.target.c_str(), MNT_ITER_BACKWARD);
 	if (!fs) {
 		// umount(8) -R's words and status for this one.
 		fmt::print(stderr, "xloop: {}: not mounted\n", o.target);
 		return kUsage;
 	}
-	return umount_tree(os, o, table.get(), fs);
+	return umount_tree(os, o, table->get(), fs);
 }
 
 int run_umount(const UmountOptions &o)

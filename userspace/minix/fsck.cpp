@@ -134,6 +134,10 @@ private:
 	                           const std::string &path);
 	bool holds_no_pointers(const std::vector<uint8_t> &block, unsigned depth, uint64_t first,
 	                       uint64_t nblocks) const;
+	// Calls `visit(slot, depth, first, nblocks)` for each zone slot of `in`:
+	// the tree depth below it, the first file block it maps, the file's
+	// size in blocks.
+	template <typename Visit> Status for_each_slot(const Inode &in, Visit visit);
 	Status count_claims(uint32_t zone, unsigned depth, uint64_t first, uint64_t nblocks);
 	Status count_all_claims();
 	Result<uint32_t> take_free_zone(const std::vector<uint8_t> &contents);
@@ -227,20 +231,31 @@ Status Checker::count_claims(uint32_t zone, unsigned depth, uint64_t first, uint
 	return {};
 }
 
+template <typename Visit> Status Checker::for_each_slot(const Inode &in, Visit visit)
+{
+	uint64_t nblocks = (uint64_t{in.size} + sb_.block_size - 1) / sb_.block_size;
+	uint64_t first = 0;
+	for (unsigned slot = 0; slot < zone_slots(sb_.version); slot++) {
+		unsigned depth = slot < 7 ? 0 : slot - 6;
+		if (Status st = visit(slot, depth, first, nblocks); !st)
+			return st;
+		first += span(depth);
+	}
+	return {};
+}
+
 Status Checker::count_all_claims()
 {
 	for (uint32_t ino = 1; ino <= sb_.ninodes; ino++) {
 		Inode in = inode(ino);
 		if (!in.has_data())
 			continue;
-		uint64_t nblocks = (uint64_t{in.size} + sb_.block_size - 1) / sb_.block_size;
-		uint64_t first = 0;
-		for (unsigned slot = 0; slot < zone_slots(sb_.version); slot++) {
-			unsigned depth = slot < 7 ? 0 : slot - 6;
-			if (Status st = count_claims(in.zone[slot], depth, first, nblocks); !st)
-				return st;
-			first += span(depth);
-		}
+		Status st = for_each_slot(
+		        in, [&](unsigned slot, unsigned depth, uint64_t first, uint64_t nblocks) {
+			        return count_claims(in.zone[slot], depth, first, nblocks);
+		        });
+		if (!st)
+			return st;
 	}
 	return {};
 }
@@ -364,20 +379,21 @@ Status Checker::check_zones(uint32_t ino, const std::string &path)
 	Inode in = inode(ino);
 	if (!in.has_data())
 		return {};
-	uint64_t nblocks = (uint64_t{in.size} + sb_.block_size - 1) / sb_.block_size;
 	bool changed = false;
-	uint64_t first = 0;
-	for (unsigned slot = 0; slot < zone_slots(sb_.version); slot++) {
-		unsigned depth = slot < 7 ? 0 : slot - 6;
-		Result<uint32_t> kept = check_ptr(in.zone[slot], depth, first, nblocks, path);
-		if (!kept)
-			return kept.error();
-		if (*kept != in.zone[slot]) {
-			in.zone[slot] = *kept;
-			changed = true;
-		}
-		first += span(depth);
-	}
+	Status st = for_each_slot(
+	        in, [&](unsigned slot, unsigned depth, uint64_t first, uint64_t nblocks) -> Status {
+		        Result<uint32_t> kept =
+		                check_ptr(in.zone[slot], depth, first, nblocks, path);
+		        if (!kept)
+			        return kept.error();
+		        if (*kept != in.zone[slot]) {
+			        in.zone[slot] = *kept;
+			        changed = true;
+		        }
+		        return {};
+	        });
+	if (!st)
+		return st;
 	if (changed)
 		put_inode(ino, in);
 	return {};
