@@ -43,6 +43,7 @@ struct xloop_device {
 	bool sysfs_group;		/* the loop/ group exists */
 	bool visible;			/* found by GET_FREE/REMOVE; under xloop_ctl_mutex */
 	struct xloop_limits limits;
+	struct xloop_handle *handle;	/* owns the binding; under @mutex */
 	struct workqueue_struct *wq;	/* the request workers, from the first bind */
 	struct xloop_queue *root_queue;	/* for requests of no or the root cgroup */
 	struct rb_root queues;		/* the other cgroups' queues, by blkcg */
@@ -118,6 +119,8 @@ int xloop_add(int index);
 int xloop_remove_index(int index);
 int xloop_get_free(void);
 struct xloop_device *xloop_lookup(int index);
+struct xloop_device *xloop_get(int index);
+void xloop_put(struct xloop_device *lo);
 void xloop_free_disk(struct gendisk *disk);
 bool xloop_is_xloop_disk(struct gendisk *disk);
 extern const struct block_device_operations xloop_fops;
@@ -125,6 +128,13 @@ extern const struct block_device_operations xloop_fops;
 /* xloop_control.c: /dev/xloop-control */
 int xloop_control_register(void);
 void xloop_control_unregister(void);
+
+/* xloop_handle.c: attachments bound to a handle */
+struct xloop_attach;
+struct xloop_handle;
+long xloop_ctl_attach(struct xloop_attach __user *arg, bool write);
+void xloop_handle_bound(struct xloop_handle *h);
+void xloop_handle_hangup(struct xloop_handle *h);
 
 /* xloop_ioctl.c: the loop ioctls */
 int xloop_ioctl(struct block_device *bdev, xloop_mode_t mode,
@@ -134,7 +144,8 @@ int xloop_compat_ioctl(struct block_device *bdev, xloop_mode_t mode,
 
 /* xloop_bind.c: binding, unbinding and the changes to a binding */
 int xloop_configure(struct xloop_device *lo, xloop_mode_t mode,
-		    struct block_device *bdev, const struct loop_config *config);
+		    struct block_device *bdev, const struct loop_config *config,
+		    struct xloop_handle *handle);
 int xloop_change_fd(struct xloop_device *lo, struct block_device *bdev,
 		    unsigned int fd);
 int xloop_clr_fd(struct xloop_device *lo);

@@ -221,10 +221,14 @@ static int xloop_check_backing(struct xloop_device *lo, struct file *file,
 	return global ? xloop_check_devices(lo, file, bdev) : 0;
 }
 
-/* LOOP_CONFIGURE, and LOOP_SET_FD as a configure with defaults. */
+/*
+ * LOOP_CONFIGURE, and LOOP_SET_FD as a configure with defaults; with
+ * @handle, XLOOP_CTL_ATTACH (@bdev not open then: claimed only).
+ */
 int xloop_configure(struct xloop_device *lo, xloop_mode_t mode,
 		    struct block_device *bdev,
-		    const struct loop_config *config)
+		    const struct loop_config *config,
+		    struct xloop_handle *handle)
 {
 	struct file *file = xloop_get_backing_file(config->fd);
 	bool partscan, global;
@@ -291,6 +295,8 @@ int xloop_configure(struct xloop_device *lo, xloop_mode_t mode,
 	spin_lock_irq(&lo->lock);
 	lo->state = XLOOP_BOUND;
 	spin_unlock_irq(&lo->lock);
+	if (handle)
+		xloop_handle_bound(handle);
 	if (xloop_part_shift)
 		lo->flags |= LO_FLAGS_PARTSCAN;
 	partscan = lo->flags & LO_FLAGS_PARTSCAN;
@@ -359,6 +365,10 @@ void xloop_teardown(struct xloop_device *lo)
 		set_bit(GD_SUPPRESS_PART_SCAN, &disk->state);
 	mutex_lock(&lo->mutex);
 	lo->state = XLOOP_UNBOUND;
+	if (lo->handle) {
+		xloop_handle_hangup(lo->handle);
+		lo->handle = NULL;
+	}
 	mutex_unlock(&lo->mutex);
 	/* Outside lo->mutex: the last fput may take open_mutex elsewhere. */
 	fput(file);
@@ -488,6 +498,10 @@ int xloop_change_fd(struct xloop_device *lo, struct block_device *bdev,
 		goto out_putf;
 	err = -ENXIO;
 	if (lo->state != XLOOP_BOUND)
+		goto out_unlock;
+	/* A handle's binding is its own until it ends. */
+	err = -EBUSY;
+	if (lo->handle)
 		goto out_unlock;
 	err = -EINVAL;
 	if (!(lo->flags & LO_FLAGS_READ_ONLY))

@@ -113,14 +113,14 @@ int xloop_ioctl(struct block_device *bdev, xloop_mode_t mode,
 		/* LOOP_CONFIGURE with nothing but the descriptor. */
 		struct loop_config config = { .fd = arg };
 
-		return xloop_configure(lo, mode, bdev, &config);
+		return xloop_configure(lo, mode, bdev, &config, NULL);
 	}
 	case LOOP_CONFIGURE: {
 		struct loop_config config;
 
 		if (copy_from_user(&config, argp, sizeof(config)))
 			return -EFAULT;
-		return xloop_configure(lo, mode, bdev, &config);
+		return xloop_configure(lo, mode, bdev, &config, NULL);
 	}
 	case LOOP_CHANGE_FD:
 		return xloop_change_fd(lo, bdev, arg);

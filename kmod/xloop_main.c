@@ -292,24 +292,69 @@ show:
 	return err;
 }
 
+/* The first unbound device, or NULL.  Caller holds xloop_ctl_mutex. */
+static struct xloop_device *xloop_first_free(void)
+{
+	struct xloop_device *lo;
+	int id;
+
+	idr_for_each_entry(&xloop_idr, lo, id) {
+		/* Not a reservation: a racing binder makes us create one more. */
+		if (lo->visible && data_race(lo->state) == XLOOP_UNBOUND)
+			return lo;
+	}
+	return NULL;
+}
+
 /* LOOP_CTL_GET_FREE: the first unbound device, else a new one. */
 int xloop_get_free(void)
 {
 	struct xloop_device *lo;
-	int id, err;
+	int err;
 
 	err = mutex_lock_killable(&xloop_ctl_mutex);
 	if (err)
 		return err;
-	idr_for_each_entry(&xloop_idr, lo, id) {
-		/* Not a reservation: a racing binder makes us create one more. */
-		if (lo->visible && data_race(lo->state) == XLOOP_UNBOUND) {
-			mutex_unlock(&xloop_ctl_mutex);
-			return id;
-		}
-	}
+	lo = xloop_first_free();
+	err = lo ? lo->number : -ENODEV;
 	mutex_unlock(&xloop_ctl_mutex);
-	return xloop_add(-1);
+	return lo ? err : xloop_add(-1);
+}
+
+/*
+ * Device @index, made if missing, or (-1) the first unbound one, else a new
+ * one, with a reference on its gendisk for xloop_put().  A device being
+ * made or removed by someone else is busy.
+ */
+struct xloop_device *xloop_get(int index)
+{
+	struct xloop_device *lo;
+	bool made = false;
+
+	for (;;) {
+		mutex_lock(&xloop_ctl_mutex);
+		lo = index >= 0 ? idr_find(&xloop_idr, index) :
+				  xloop_first_free();
+		if (lo && lo->visible) {
+			get_device(disk_to_dev(lo->disk));
+			mutex_unlock(&xloop_ctl_mutex);
+			return lo;
+		}
+		mutex_unlock(&xloop_ctl_mutex);
+		if (made || (lo && index >= 0))
+			return ERR_PTR(-EBUSY);
+		index = xloop_add(index);
+		if (index == -EEXIST)
+			return ERR_PTR(-EBUSY);
+		if (index < 0)
+			return ERR_PTR(index);
+		made = true;
+	}
+}
+
+void xloop_put(struct xloop_device *lo)
+{
+	put_disk(lo->disk);
 }
 
 /* Opening the node of a missing device creates it, as loop does. */

@@ -48,6 +48,8 @@ class MockLoopControl : public LoopControl
 public:
 	MOCK_METHOD(Result<unsigned>, get_free, (), (override));
 	MOCK_METHOD(Result<unsigned>, add, (unsigned number), (override));
+	MOCK_METHOD(Result<OwnedAttachment>, attach_owned, (const loop_config &config, int index),
+	            (override));
 };
 
 class MockLoopOs : public LoopOs

@@ -454,5 +454,52 @@ TEST_F(LoopAttach, ReportsWhatTheRoundingLeavesOut)
 	EXPECT_EQ(os.device(1).size_bytes(), 0u);
 }
 
+TEST_F(LoopAttach, AnOwnedAttachIsOneControlCallWithoutAutoclear)
+{
+	os.add_file("other.img", 1 << 20);
+	os.bind_elsewhere(0, "other.img");
+	AttachRequest request;
+	request.owned = true;
+	request.autoclear = true; // implied by the handle: not sent
+	auto attached = attach(request);
+	ASSERT_TRUE(attached.ok()) << attached.error().message();
+	EXPECT_EQ(attached->device, "/dev/loop1");
+	EXPECT_TRUE(attached->owner);
+	EXPECT_EQ(attached->diskseq, os.diskseq);
+	EXPECT_EQ(count("XLOOP_CTL_ATTACH -1"), 1u);
+	EXPECT_EQ(count("LOOP_CTL_GET_FREE"), 0u);
+	EXPECT_EQ(count("LOOP_CONFIGURE /dev/loop1"), 0u);
+	EXPECT_EQ(os.device(1).state(), DeviceState::bound);
+	EXPECT_EQ(os.device(1).flags() & LO_FLAGS_AUTOCLEAR, 0u);
+}
+
+TEST_F(LoopAttach, AnOwnedAttachOfANamedDeviceAsksForItsNumber)
+{
+	AttachRequest request;
+	request.owned = true;
+	request.device = "/dev/loop6";
+	auto attached = attach(request);
+	ASSERT_TRUE(attached.ok()) << attached.error().message();
+	EXPECT_EQ(attached->device, "/dev/loop6");
+	EXPECT_EQ(count("XLOOP_CTL_ATTACH 6"), 1u);
+	EXPECT_EQ(os.device(6).state(), DeviceState::bound);
+
+	request.device = "/dev/sda";
+	auto wrong = attach(request);
+	ASSERT_FALSE(wrong.ok());
+	EXPECT_EQ(wrong.error().code(), EINVAL);
+}
+
+TEST_F(LoopAttach, ADriverWithoutHandlesSaysSo)
+{
+	os.has_handles = false;
+	AttachRequest request;
+	request.owned = true;
+	auto attached = attach(request);
+	ASSERT_FALSE(attached.ok());
+	EXPECT_EQ(attached.error().code(), ENOSYS);
+	EXPECT_TRUE(none_bound());
+}
+
 } // namespace
 } // namespace xloop::loopdev

@@ -4,6 +4,7 @@
 // something first (another process winning a race) through `before`.
 #pragma once
 
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -64,6 +65,8 @@ public:
 	std::chrono::milliseconds slept{0}; // total sleep asked for
 	bool has_sysfs = true;
 	bool has_control = true;
+	bool has_handles = true;              // XLOOP_CTL_ATTACH (ENOSYS without, as loop-control)
+	std::uint64_t diskseq = 100;          // the last one a handle attach reported
 	std::vector<std::string> sysfs_order; // /sys/block listing order (default: by number)
 
 	// What a call does first: log it and ask `before`.
@@ -284,6 +287,34 @@ public:
 		while (os_.device_count() <= number)
 			os_.add_device();
 		return number;
+	}
+	// The binding as XLOOP_CTL_ATTACH makes it; the handle is an eventfd
+	// standing in for the driver's (its close ends nothing here).
+	Result<OwnedAttachment> attach_owned(const loop_config &config, int index) override
+	{
+		if (auto err = os_.enter("XLOOP_CTL_ATTACH " + std::to_string(index)))
+			return *err;
+		if (!os_.has_handles)
+			return Error(ENOSYS, "XLOOP_CTL_ATTACH");
+		if (config.info.lo_flags & LO_FLAGS_AUTOCLEAR)
+			return Error(EINVAL, "XLOOP_CTL_ATTACH");
+		unsigned n = 0;
+		if (index >= 0) {
+			n = static_cast<unsigned>(index);
+			while (os_.device_count() <= n)
+				os_.add_device();
+		} else {
+			while (n < os_.device_count() &&
+			       os_.device(n).state() != DeviceState::unbound)
+				++n;
+			if (n == os_.device_count())
+				os_.add_device();
+		}
+		auto it = os_.fds.find(static_cast<int>(config.fd));
+		BackingFd backing = it == os_.fds.end() ? BackingFd{} : it->second;
+		if (Status st = os_.device(n).configure(backing, true, config); !st)
+			return Error(st.error().code(), "XLOOP_CTL_ATTACH");
+		return OwnedAttachment{n, ++os_.diskseq, Fd(::eventfd(0, EFD_CLOEXEC))};
 	}
 
 private:

@@ -1,8 +1,13 @@
 // xloop attach: bind a file to a loop device and print the device (losetup -f --show).
+// With --handle, the attachment belongs to this process, which stays until the
+// device is detached or it is told to stop: then the device goes (at once, or
+// at its last close if something holds it open).
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <memory>
 
+#include "cli/hold_handle.hpp"
 #include "cli/loop_commands.hpp"
 #include "loopdev/linux_os.hpp"
 #include "loopdev/loop_context.hpp"
@@ -24,6 +29,7 @@ struct AttachOptions {
 	bool partscan = false;
 	bool autoclear = false;
 	bool no_overlap = false;
+	bool handle = false;
 	std::optional<std::string> driver;
 };
 
@@ -36,6 +42,7 @@ Result<loopdev::AttachRequest> request_of(const AttachOptions &options)
 	request.partscan = options.partscan;
 	request.autoclear = options.autoclear;
 	request.no_overlap = options.no_overlap;
+	request.owned = options.handle;
 	struct {
 		const std::optional<std::string> &text;
 		const char *what;
@@ -98,7 +105,12 @@ int run_attach(const AttachOptions &options)
 	loopdev::LoopContext context(os, *driver);
 	auto attached = context.attach(*request);
 	if (!attached) {
-		report(attached.error());
+		const Error &error = attached.error();
+		if (request->owned && error.code() == ENOSYS)
+			report(Error(ENOSYS, error.context(),
+			             "the driver has no handles (--handle needs xloop.ko)"));
+		else
+			report(error);
 		return 1;
 	}
 	if (attached->offset_past_end)
@@ -129,6 +141,15 @@ int run_attach(const AttachOptions &options)
 			        attached->device);
 	}
 	fmt::print("{}\n", attached->device);
+	if (!attached->owner)
+		return 0;
+	// Whoever waits for the name has it before we wait.
+	std::fflush(stdout);
+	Result<HoldEnd> end = hold_until_detached(attached->owner);
+	if (!end) {
+		report(end.error());
+		return 1;
+	}
 	return 0;
 }
 
@@ -150,8 +171,14 @@ void setup_attach(CLI::App &command, Action &action)
 	command.add_flag("--autoclear", options->autoclear,
 	                 "detach when the last user closes the device (at once if nothing "
 	                 "holds it open)");
-	command.add_flag("-L,--nooverlap", options->no_overlap,
-	                 "reuse a device with the same mapping; refuse an overlapping one");
+	auto *no_overlap =
+	        command.add_flag("-L,--nooverlap", options->no_overlap,
+	                         "reuse a device with the same mapping; refuse an overlapping one");
+	command.add_flag("--handle", options->handle,
+	                 "own the attachment: stay until the device is detached or SIGINT, "
+	                 "SIGTERM or SIGHUP comes, then detach it (xloop driver only)")
+	        ->excludes(no_overlap)
+	        ->excludes("--autoclear");
 	add_driver_option(command, options->driver);
 	action = [options] { return run_attach(*options); };
 }

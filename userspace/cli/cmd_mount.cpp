@@ -1,6 +1,9 @@
-// xloop mount: mount an image file (attached to a loop device first, with
-// autoclear, so that the device goes when the file system is unmounted), a
-// block device, or a LABEL=/UUID=, through libmount as mount(8) does.
+// xloop mount: mount an image file (attached to a loop device first, so that
+// the device goes when the file system is unmounted), a block device, or a
+// LABEL=/UUID=, through libmount as mount(8) does.  With xloop.ko the
+// attachment is owned by a handle until mount(2) has the device: killed at
+// any point, this command leaves no device bound.  The stock loop driver has
+// no handles: there it is attached with autoclear, as mount(8) does.
 // Without -t the type is probed (libblkid); a Minix image mounts as xminix
 // when that file system is registered.
 #include <blkid.h>
@@ -37,60 +40,6 @@ struct MountOptions {
 	bool read_write = false;
 	std::optional<std::string> driver;
 };
-
-struct FreeProbe {
-	void operator()(blkid_probe pr) const { blkid_free_probe(pr); }
-};
-
-// The file system type libblkid finds on `device`, if any.
-std::optional<std::string> probed_type(const std::string &device)
-{
-	std::unique_ptr<blkid_struct_probe, FreeProbe> pr(
-	        blkid_new_probe_from_filename(device.c_str()));
-	if (!pr)
-		return std::nullopt;
-	blkid_probe_enable_superblocks(pr.get(), 1);
-	blkid_probe_set_superblocks_flags(pr.get(), BLKID_SUBLKS_TYPE);
-	const char *type = nullptr;
-	if (blkid_do_safeprobe(pr.get()) != 0 ||
-	    blkid_probe_lookup_value(pr.get(), "TYPE", &type, nullptr) != 0 || !type)
-		return std::nullopt;
-	return std::string(type);
-}
-
-std::set<std::string> registered_filesystems()
-{
-	std::ifstream in("/proc/filesystems");
-	std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-	return mount::parse_filesystems(text);
-}
-
-// A loop device this command bound, detached again if the mount fails.
-struct OwnAttachment {
-	loopdev::Disk disk;
-	std::unique_ptr<loopdev::LoopDevice> handle; // held until mount(2) has it
-};
-
-Result<OwnAttachment> attach_source(loopdev::LoopOs &os, const MountOptions &o,
-                                    const mount::LoopOptions &loop)
-{
-	Result<loopdev::Driver> driver = chosen_driver(os, o.driver);
-	if (!driver)
-		return driver.error();
-	loopdev::AttachRequest request;
-	request.file = o.args.front();
-	request.offset = loop.offset;
-	request.sizelimit = loop.sizelimit;
-	request.read_only = loop.read_only;
-	request.autoclear = true;
-	Result<loopdev::Attached> attached = loopdev::LoopContext(os, *driver).attach(request);
-	if (!attached)
-		return attached.error();
-	Result<loopdev::Disk> disk = named_disk(os, attached->device);
-	if (!disk)
-		return disk.error();
-	return OwnAttachment{*disk, std::move(attached->handle)};
-}
 
 int run_mount(const MountOptions &o)
 {
@@ -136,7 +85,7 @@ int run_mount(const MountOptions &o)
 	if (source && new_mount && stat(source->c_str(), &st) == 0 &&
 	    (S_ISREG(st.st_mode) || (S_ISBLK(st.st_mode) && wants_loop)) &&
 	    !mnt_context_is_restricted(cxt.get())) {
-		Result<OwnAttachment> attached = attach_source(os, o, *loop);
+		Result<OwnAttachment> attached = attach_image(os, o.driver, *source, *loop);
 		if (!attached) {
 			report(attached.error().within(*source +
 			                               ": failed to set up a loop device"));
@@ -148,8 +97,7 @@ int run_mount(const MountOptions &o)
 	std::string type = o.type.value_or("");
 	if (type.empty() && source && new_mount && stat(source->c_str(), &st) == 0 &&
 	    S_ISBLK(st.st_mode))
-		if (std::optional<std::string> probed = probed_type(*source))
-			type = mount::kernel_type(*probed, registered_filesystems());
+		type = probed_kernel_type(*source);
 	// A propagation change names no source: "none" keeps libmount from
 	// looking the mount point up in fstab (mount(8) does not either).
 	if (!source && o.propagation)
@@ -166,8 +114,10 @@ int run_mount(const MountOptions &o)
 	int code = report_libmount(cxt.get(), mnt_context_mount(cxt.get()));
 	if (!own)
 		return code;
-	// The mount holds the device now; AUTOCLEAR ends it with the mount.
+	// The mount holds the device now; AUTOCLEAR ends it with the mount (the
+	// handle's end sets it).  Without a mount, closing both detaches it.
 	own->handle.reset();
+	own->owner.reset();
 	if (code != 0 && loopdev::is_bound(os, own->disk)) {
 		Status st2 = loopdev::LoopContext(os, own->disk.driver).detach(own->disk);
 		if (!st2 && st2.error().code() != ENXIO)
@@ -176,7 +126,68 @@ int run_mount(const MountOptions &o)
 	return code;
 }
 
+struct FreeProbe {
+	void operator()(blkid_probe pr) const { blkid_free_probe(pr); }
+};
+
+// The file system type libblkid finds on `device`, if any.
+std::optional<std::string> probed_type(const std::string &device)
+{
+	std::unique_ptr<blkid_struct_probe, FreeProbe> pr(
+	        blkid_new_probe_from_filename(device.c_str()));
+	if (!pr)
+		return std::nullopt;
+	blkid_probe_enable_superblocks(pr.get(), 1);
+	blkid_probe_set_superblocks_flags(pr.get(), BLKID_SUBLKS_TYPE);
+	const char *type = nullptr;
+	if (blkid_do_safeprobe(pr.get()) != 0 ||
+	    blkid_probe_lookup_value(pr.get(), "TYPE", &type, nullptr) != 0 || !type)
+		return std::nullopt;
+	return std::string(type);
+}
+
+std::set<std::string> registered_filesystems()
+{
+	std::ifstream in("/proc/filesystems");
+	std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+	return mount::parse_filesystems(text);
+}
+
 } // namespace
+
+std::string probed_kernel_type(const std::string &device)
+{
+	std::optional<std::string> probed = probed_type(device);
+	return probed ? mount::kernel_type(*probed, registered_filesystems()) : std::string();
+}
+
+Result<OwnAttachment> attach_image(loopdev::LoopOs &os,
+                                   const std::optional<std::string> &driver_name,
+                                   const std::string &image, const mount::LoopOptions &loop)
+{
+	Result<loopdev::Driver> driver = chosen_driver(os, driver_name);
+	if (!driver)
+		return driver.error();
+	loopdev::AttachRequest request;
+	request.file = image;
+	request.offset = loop.offset;
+	request.sizelimit = loop.sizelimit;
+	request.read_only = loop.read_only;
+	request.autoclear = true;
+	request.owned = true;
+	loopdev::LoopContext context(os, *driver);
+	Result<loopdev::Attached> attached = context.attach(request);
+	if (!attached && attached.error().code() == ENOSYS) {
+		request.owned = false;
+		attached = context.attach(request);
+	}
+	if (!attached)
+		return attached.error();
+	Result<loopdev::Disk> disk = named_disk(os, attached->device);
+	if (!disk)
+		return disk.error();
+	return OwnAttachment{*disk, std::move(attached->handle), std::move(attached->owner)};
+}
 
 Result<MountTable> read_mount_table()
 {

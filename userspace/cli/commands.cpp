@@ -22,6 +22,8 @@ std::span<const CommandSpec> command_table()
 	         setup_mount},
 	        {"umount", "unmount and detach the loop device it used (as umount(8))", 1,
 	         setup_umount},
+	        {"run", "run a command with an image mounted privately, then unmount and detach",
+	         125, setup_run},
 	        {"mkfs", "make a Minix filesystem (as mkfs.minix)", 16, setup_mkfs},
 	        {"fsck", "check and repair a Minix filesystem (as fsck.minix)", 16, setup_fsck},
 	        {"ls", "list a directory of a Minix image", 1, setup_ls},

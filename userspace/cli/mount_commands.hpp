@@ -6,15 +6,41 @@
 #include <libmount.h>
 
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "cli/commands.hpp"
+#include "common/fd.hpp"
 #include "common/result.hpp"
+#include "loopdev/disks.hpp"
+#include "loopdev/loop_os.hpp"
+#include "mount/mount_rules.hpp"
 
 namespace xloop::cli
 {
 
 void setup_mount(CLI::App &command, Action &action);
 void setup_umount(CLI::App &command, Action &action);
+void setup_run(CLI::App &command, Action &action);
+
+// A loop device a command bound for a mount, with what keeps it bound until
+// mount(2) has it: the open device and, with xloop.ko, the handle that owns
+// the attachment (so a command killed before the mount leaves nothing).
+struct OwnAttachment {
+	loopdev::Disk disk;
+	std::unique_ptr<loopdev::LoopDevice> handle;
+	Fd owner;
+};
+
+// Attach `image` for a mount with `loop`'s offset, size limit and read-only
+// flag: through a handle where the driver has them, else with autoclear.
+Result<OwnAttachment> attach_image(loopdev::LoopOs &os, const std::optional<std::string> &driver,
+                                   const std::string &image, const mount::LoopOptions &loop);
+
+// The type to mount `device` as: what libblkid finds on it, matched against
+// /proc/filesystems (a Minix image is xminix when that is registered); ""
+// when nothing is found.
+std::string probed_kernel_type(const std::string &device);
 
 struct FreeMountContext {
 	void operator()(libmnt_context *cxt) const { mnt_free_context(cxt); }

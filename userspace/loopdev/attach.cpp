@@ -260,7 +260,7 @@ Result<Attached> LoopContext::attach(const AttachRequest &request)
 	config.info.lo_sizelimit = request.sizelimit;
 	if (request.read_only || !(*file)->writable())
 		config.info.lo_flags |= LO_FLAGS_READ_ONLY;
-	if (request.autoclear)
+	if (request.autoclear && !request.owned)
 		config.info.lo_flags |= LO_FLAGS_AUTOCLEAR;
 	if (request.partscan)
 		config.info.lo_flags |= LO_FLAGS_PARTSCAN;
@@ -272,6 +272,8 @@ Result<Attached> LoopContext::attach(const AttachRequest &request)
 	std::memcpy(config.info.lo_file_name, file_name.data(),
 	            std::min<std::size_t>(file_name.size(), LO_NAME_SIZE - 1));
 	std::uint64_t expected = device_size(*backing_size, request.offset, request.sizelimit);
+	if (request.owned)
+		return attach_owned(request, config, expected, std::move(result));
 
 	std::unique_ptr<LoopControl> control;
 	for (int attempt = 1;; ++attempt) {
@@ -307,6 +309,40 @@ Result<Attached> LoopContext::attach(const AttachRequest &request)
 		if (attempt > kImmediateRetries)
 			os_.sleep(retry_.bind_delay);
 	}
+}
+
+// The driver binds a device it picks (or the one asked for, made if missing)
+// in one call, and the handle it returns owns the binding: nothing is left
+// bound if this process dies at any point.
+Result<Attached> LoopContext::attach_owned(const AttachRequest &request, const loop_config &config,
+                                           std::uint64_t expected_size, Attached result)
+{
+	int index = -1;
+	if (request.device) {
+		const std::string &path = *request.device;
+		auto number = driver_.disk_number(path.substr(path.rfind('/') + 1));
+		if (!number)
+			return Error(EINVAL, path, "not a " + driver_.disk_prefix + " device");
+		index = static_cast<int>(*number);
+	}
+	auto control = os_.open_control(driver_.control);
+	if (!control)
+		return control.error();
+	auto owned = (*control)->attach_owned(config, index);
+	if (!owned)
+		return owned.error();
+	std::string path = driver_.device_path(owned->number);
+	// On an error return the handle closes, and the driver detaches.
+	auto device = open_device(path, true);
+	if (!device)
+		return device.error();
+	if (Status st = check_bound(**device, request, expected_size, result); !st)
+		return st.error();
+	result.device = path;
+	result.handle = std::move(*device);
+	result.owner = std::move(owned->handle);
+	result.diskseq = owned->diskseq;
+	return result;
 }
 
 Result<std::vector<DeviceInfo>> find_backing(LoopOs &os, const std::vector<Driver> &drivers,

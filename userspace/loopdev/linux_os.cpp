@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <linux/fs.h>
+#include <linux/xloop.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -141,6 +142,16 @@ public:
 		if (n < 0)
 			return errno_error(path_ + ": LOOP_CTL_ADD");
 		return static_cast<unsigned>(n);
+	}
+	Result<OwnedAttachment> attach_owned(const loop_config &config, int index) override
+	{
+		xloop_attach request{};
+		request.config = config;
+		request.index = index;
+		request.flags = XLOOP_ATTACH_CLOEXEC;
+		if (::ioctl(fd_.get(), XLOOP_CTL_ATTACH, &request) != 0)
+			return errno_error(path_ + ": XLOOP_CTL_ATTACH");
+		return OwnedAttachment{request.number, request.diskseq, Fd(request.handle_fd)};
 	}
 
 private:

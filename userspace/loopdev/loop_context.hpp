@@ -43,6 +43,9 @@ struct AttachRequest {
 	bool partscan = false;
 	bool autoclear = false;
 	bool no_overlap = false; // reuse an identical mapping, refuse an overlapping one
+	// Bind through a handle (XLOOP_CTL_ATTACH) that owns the attachment:
+	// Attached::owner.  Not with autoclear, which the handle's end implies.
+	bool owned = false;
 };
 
 struct Attached {
@@ -57,6 +60,10 @@ struct Attached {
 	// The open device, for callers that must hold it (an AUTOCLEAR device
 	// goes away at its last close); empty when reused.
 	std::unique_ptr<LoopDevice> handle;
+	// With AttachRequest::owned (and not reused): the handle, whose last
+	// close ends the attachment, and the device's diskseq of this binding.
+	Fd owner;
+	std::uint64_t diskseq = 0;
 };
 
 // The bound devices of `drivers` whose backing file is `file` (the same
@@ -103,6 +110,8 @@ private:
 	                   const Error &configure_error);
 	Status check_bound(LoopDevice &device, const AttachRequest &request,
 	                   std::uint64_t expected_size, Attached &result);
+	Result<Attached> attach_owned(const AttachRequest &request, const loop_config &config,
+	                              std::uint64_t expected_size, Attached result);
 	Result<std::unique_ptr<LoopDevice>> open_for_change(const Disk &disk);
 
 	LoopOs &os_;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/fd.hpp"
 #include "common/result.hpp"
 
 namespace xloop::loopdev
@@ -59,6 +60,14 @@ public:
 	virtual Result<std::uint32_t> logical_block_size() = 0; // BLKSSZGET
 };
 
+// An attachment a handle owns (XLOOP_CTL_ATTACH): the last close of the
+// handle ends it, at once or, while the device is open, at its last close.
+struct OwnedAttachment {
+	unsigned number = 0;
+	std::uint64_t diskseq = 0; // names this binding of the device, no later one
+	Fd handle;
+};
+
 // An open loop control device (/dev/loop-control, /dev/xloop-control).
 class LoopControl
 {
@@ -66,6 +75,9 @@ public:
 	virtual ~LoopControl() = default;
 	virtual Result<unsigned> get_free() = 0;           // LOOP_CTL_GET_FREE
 	virtual Result<unsigned> add(unsigned number) = 0; // LOOP_CTL_ADD
+	// XLOOP_CTL_ATTACH on device `index`, or any free one (-1).  ENOSYS from
+	// a driver without it (the stock loop driver).
+	virtual Result<OwnedAttachment> attach_owned(const loop_config &config, int index) = 0;
 };
 
 class LoopOs
