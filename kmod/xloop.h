@@ -44,6 +44,7 @@ struct xloop_device {
 	bool visible;			/* found by GET_FREE/REMOVE; under xloop_ctl_mutex */
 	struct xloop_limits limits;
 	struct xloop_handle *handle;	/* owns the binding; under @mutex */
+	bool handle_gone;		/* ... did, until its last close */
 	struct workqueue_struct *wq;	/* the request workers, from the first bind */
 	struct xloop_queue *root_queue;	/* for requests of no or the root cgroup */
 	struct rb_root queues;		/* the other cgroups' queues, by blkcg */
@@ -119,7 +120,7 @@ int xloop_add(int index);
 int xloop_remove_index(int index);
 int xloop_get_free(void);
 struct xloop_device *xloop_lookup(int index);
-struct xloop_device *xloop_get(int index);
+struct xloop_device *xloop_get(int index, bool fresh);
 void xloop_put(struct xloop_device *lo);
 void xloop_free_disk(struct gendisk *disk);
 bool xloop_is_xloop_disk(struct gendisk *disk);

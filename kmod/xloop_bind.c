@@ -369,6 +369,7 @@ void xloop_teardown(struct xloop_device *lo)
 		xloop_handle_hangup(lo->handle);
 		lo->handle = NULL;
 	}
+	lo->handle_gone = false;
 	mutex_unlock(&lo->mutex);
 	/* Outside lo->mutex: the last fput may take open_mutex elsewhere. */
 	fput(file);
@@ -426,6 +427,9 @@ int xloop_set_status(struct xloop_device *lo,
 	lo->flags &= LOOP_SET_STATUS_SETTABLE_FLAGS;
 	lo->flags |= prev_flags & ~LOOP_SET_STATUS_SETTABLE_FLAGS;
 	lo->flags |= prev_flags & ~LOOP_SET_STATUS_CLEARABLE_FLAGS;
+	/* Its handle is gone: the binding ends at the last close, whatever. */
+	if (lo->handle_gone)
+		lo->flags |= LO_FLAGS_AUTOCLEAR;
 	if (resize)
 		xloop_set_size(lo, xloop_file_size(lo, lo->backing));
 	/* A new offset may break the direct-I/O alignment. */

@@ -35,7 +35,11 @@
 /* "xlph": the handles' file system, for statfs(). */
 #define XLOOP_HANDLE_MAGIC 0x786c7068
 
-/* A failed bind of a device some other binder took is tried again this often. */
+/*
+ * A failed bind of a device some other binder took is tried again this
+ * often; the second half of the tries on new devices, in case the free one
+ * is busy otherwise (held open exclusively).
+ */
 #define XLOOP_ATTACH_TRIES 8
 
 struct xloop_handle {
@@ -118,6 +122,8 @@ static void xloop_handle_drop(struct xloop_handle *h)
 	if (lo->handle == h) {
 		lo->handle = NULL;
 		if (lo->state == XLOOP_BOUND) {
+			/* Kept by LOOP_SET_STATUS from now on (handle_gone). */
+			lo->handle_gone = true;
 			lo->flags |= LO_FLAGS_AUTOCLEAR;
 			if (!disk_openers(disk)) {
 				spin_lock_irq(&lo->lock);
@@ -220,7 +226,7 @@ static int xloop_handle_bind(struct xloop_handle *h,
 	int tries, err = -EBUSY;
 
 	for (tries = 0; tries < XLOOP_ATTACH_TRIES; tries++) {
-		lo = xloop_get(a->index);
+		lo = xloop_get(a->index, tries >= XLOOP_ATTACH_TRIES / 2);
 		if (IS_ERR(lo))
 			return PTR_ERR(lo);
 		h->lo = lo;

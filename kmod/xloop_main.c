@@ -322,19 +322,21 @@ int xloop_get_free(void)
 }
 
 /*
- * Device @index, made if missing, or (-1) the first unbound one, else a new
- * one, with a reference on its gendisk for xloop_put().  A device being
- * made or removed by someone else is busy.
+ * Device @index, made if missing, or (-1) the first unbound one, else (or
+ * with @fresh) a new one, with a reference on its gendisk for xloop_put().
+ * A device being made or removed by someone else is busy.
  */
-struct xloop_device *xloop_get(int index)
+struct xloop_device *xloop_get(int index, bool fresh)
 {
-	struct xloop_device *lo;
+	struct xloop_device *lo = NULL;
 	bool made = false;
 
 	for (;;) {
 		mutex_lock(&xloop_ctl_mutex);
-		lo = index >= 0 ? idr_find(&xloop_idr, index) :
-				  xloop_first_free();
+		if (index >= 0)
+			lo = idr_find(&xloop_idr, index);
+		else if (!fresh)
+			lo = xloop_first_free();
 		if (lo && lo->visible) {
 			get_device(disk_to_dev(lo->disk));
 			mutex_unlock(&xloop_ctl_mutex);

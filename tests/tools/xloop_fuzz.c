@@ -8,13 +8,16 @@
  *
  * MODE
  *   ioctl      every ioctl of the devices and of the control device with
- *              randomised arguments and backing descriptors of every kind
+ *              randomised arguments (XLOOP_CTL_ATTACH too, its handles
+ *              kept, closed, polled, duplicated and dropped in flight on a
+ *              unix socket) and backing descriptors of every kind
  *              (files, O_APPEND, O_DIRECT, pipes, sockets, directories,
  *              O_PATH, memfd, procfs, character devices, the devices
  *              themselves and their partitions), opens and closes, I/O,
  *              discards, partition table changes, device creation and
  *              removal, backing files shrinking and growing, sysfs reads;
- *   churn      short-lived opens, binds and detaches only, so that the
+ *   churn      short-lived opens, binds (some through handles) and
+ *              detaches only, so that the
  *              caller can unload and load the module while they run (a
  *              missing device or control node is then expected);
  *   autoclear  processes share two devices: each binds its own file with
@@ -35,6 +38,8 @@
 #include <linux/blkpg.h>
 #include <linux/fs.h>
 #include <linux/loop.h>
+#include <linux/xloop.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +54,7 @@
 
 #define NDEV 4
 #define MAX_FDS 2
+#define MAX_HANDLES 2
 #define MIB (1 << 20)
 
 static const char *control, *prefix, *dir;
@@ -304,6 +310,110 @@ static void op_configure(int dev)
 		close(fd);
 }
 
+/* XLOOP_CTL_ATTACH, sane or not; the handle, or -1. */
+static int handle_attach(int dev)
+{
+	int ctl = ctl_fd(), sane = below(3), fd, h = -1;
+	struct xloop_attach a;
+
+	if (ctl < 0)
+		return -1;
+	fd = sane ? sane_backing_fd() : backing_fd(dev);
+	memset(&a, 0, sizeof(a));
+	a.config.fd = fd;
+	if (sane) {
+		a.config.info.lo_flags = below(16) & ~LO_FLAGS_AUTOCLEAR;
+		a.index = below(2) ? -1 : (int)below(NDEV);
+		a.flags = below(2) ? XLOOP_ATTACH_CLOEXEC : 0;
+	} else {
+		a.config.block_size = pick_block_size();
+		random_info64(&a.config.info);
+		a.index = below(4) ? (int)below(NDEV + 2) - 1 : (int)rnd();
+		a.flags = below(4) ? 0 : (uint32_t)rnd();
+		if (!below(8))
+			a.__reserved[below(4)] = rnd();
+	}
+	if (ioctl(ctl, XLOOP_CTL_ATTACH, sane ? &a : pointer_arg(&a)) == 0) {
+		n_binds++;
+		h = a.handle_fd;
+	}
+	close(ctl);
+	if (fd >= 0)
+		close(fd);
+	return h;
+}
+
+/* A handle sent over a unix socket that is closed unread. */
+static void drop_in_flight(int h)
+{
+	char data = 'h', cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return;
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &h, sizeof(int));
+	sendmsg(sv[below(2)], &msg, 0);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* The handles this process holds, and what it does with them. */
+static int handles[MAX_HANDLES] = { -1, -1 };
+
+static void op_handle(int dev)
+{
+	int k = below(MAX_HANDLES), h = handles[k];
+	struct pollfd p = { .fd = h, .events = POLLIN };
+	char buf[512], path[64];
+	struct stat st;
+	int fd;
+
+	switch (below(6)) {
+	case 0: case 1:
+		fd = handle_attach(dev);
+		if (fd >= 0) {
+			if (h >= 0)
+				close(h);
+			handles[k] = fd;
+		}
+		break;
+	case 2:
+		if (h >= 0)
+			close(h);
+		handles[k] = -1;
+		break;
+	case 3:
+		poll(&p, 1, 0);
+		fstat(h, &st);
+		read(h, buf, sizeof(buf));
+		write(h, buf, 1);
+		ioctl(h, (unsigned int)rnd(), rnd());
+		break;
+	case 4:
+		if (h >= 0) {
+			drop_in_flight(h);
+			close(h);
+			handles[k] = -1;
+		}
+		break;
+	default:
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", h);
+		fd = open(path, O_RDONLY);
+		if (fd >= 0) {
+			read(fd, buf, sizeof(buf));
+			close(fd);
+		}
+		break;
+	}
+}
+
 static void op_status(int dev)
 {
 	struct loop_info64 info;
@@ -465,7 +575,7 @@ static void fuzz_ioctl(time_t end)
 			continue;
 		}
 		dev = fds[k];
-		switch (below(22)) {
+		switch (below(23)) {
 		case 0: case 1: case 2: case 19:
 			op_configure(dev);
 			break;
@@ -518,6 +628,9 @@ static void fuzz_ioctl(time_t end)
 		case 18:
 			op_resize_file();
 			break;
+		case 21:
+			op_handle(dev);
+			break;
 		default:
 			op_sysfs();
 			break;
@@ -526,6 +639,9 @@ static void fuzz_ioctl(time_t end)
 	for (i = 0; i < MAX_FDS; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	for (i = 0; i < MAX_HANDLES; i++)
+		if (handles[i] >= 0)
+			close(handles[i]);
 }
 
 /*
@@ -541,12 +657,18 @@ static void fuzz_churn(time_t end)
 		n_ops++;
 		if (!below(8))
 			usleep(20000 + below(60000));
-		switch (below(4)) {
+		switch (below(5)) {
 		case 0:
 			op_control();
 			break;
 		case 1:
 			op_sysfs();
+			break;
+		case 2:
+			/* A handle that lives a moment; its close detaches. */
+			fd = handle_attach(-1);
+			if (fd >= 0)
+				close(fd);
 			break;
 		default:
 			dev = open(dev_path(below(NDEV)), O_RDWR);

@@ -36,6 +36,7 @@
 #include <linux/fs.h>
 #include <linux/loop.h>
 #include <linux/netlink.h>
+#include <linux/xloop.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -951,6 +952,110 @@ static void cycle_autoclear(int n, const struct cycle_fds *f)
 	close(dev);
 }
 
+/* XLOOP_CTL_ATTACH of @file on device @n: the handle, or -1 with errno. */
+static int handle_attach(const struct cycle_fds *f, int n, int file, __u32 lo_flags,
+			 __u32 flags)
+{
+	struct xloop_attach a;
+
+	memset(&a, 0, sizeof(a));
+	a.config.fd = file;
+	a.config.info.lo_flags = lo_flags;
+	a.index = n;
+	a.flags = flags;
+	if (ioctl(f->ctl, XLOOP_CTL_ATTACH, &a) < 0)
+		return -1;
+	if ((int)a.number != n) {
+		fprintf(stderr, "xloop_probe: handle attach: device %u, not %d\n", a.number, n);
+		exit(1);
+	}
+	return a.handle_fd;
+}
+
+static void expect_bound(const char *step, int n, int want)
+{
+	char path[128];
+	int i;
+
+	snprintf(path, sizeof(path), "/sys/block/%s%d/loop/backing_file", prefix, n);
+	/* A handle in flight on a socket goes when the socket does: soon. */
+	for (i = 0; i < 100 && (access(path, F_OK) == 0) != want; i++)
+		usleep(10000);
+	if ((access(path, F_OK) == 0) == want)
+		return;
+	fprintf(stderr, "xloop_probe: %s: device %s\n", step, want ? "not bound" : "still bound");
+	exit(1);
+}
+
+/*
+ * Attachments owned by handles (XLOOP_CTL_ATTACH): the error paths, a
+ * handle closed with the device closed and open, one whose device someone
+ * detached, and one left in flight on a unix socket that is closed unread.
+ */
+static void cycle_handles(int n, const struct cycle_fds *f)
+{
+	struct pollfd p = { .events = POLLIN };
+	int h, h2, dev, sv[2];
+	char buf[4096];
+
+	expect_rc("handle bad flags", handle_attach(f, n, f->file, 0, 0x80), EINVAL);
+	expect_rc("handle autoclear", handle_attach(f, n, f->file, LO_FLAGS_AUTOCLEAR, 0),
+		  EINVAL);
+	expect_rc("handle pipe", handle_attach(f, n, f->pipe[0], 0, 0), EINVAL);
+	h = handle_attach(f, n, f->file, 0, XLOOP_ATTACH_CLOEXEC);
+	expect_rc("handle attach", h, 0);
+	expect_rc("handle attach bound", handle_attach(f, n, f->file, 0, 0), EBUSY);
+	dev = open_dev(n, O_RDWR);
+	expect_rc("handle device read", pread(dev, buf, sizeof(buf), 0), 0);
+	expect_rc("handle change_fd", ioctl(dev, LOOP_CHANGE_FD, f->ro), EBUSY);
+	close(h);
+	expect_bound("handle closed, device open", n, 1);
+	close(dev);
+	expect_bound("device closed after its handle", n, 0);
+
+	h = handle_attach(f, n, f->ro, LO_FLAGS_READ_ONLY, 0);
+	expect_rc("handle attach read-only", h, 0);
+	close(h);
+	expect_bound("handle closed, device unopened", n, 0);
+
+	h = handle_attach(f, n, f->file, LO_FLAGS_PARTSCAN, 0);
+	expect_rc("handle attach partscan", h, 0);
+	dev = open_dev(n, O_RDONLY);
+	expect_rc("clr_fd of a handle's device", ioctl(dev, LOOP_CLR_FD, 0), 0);
+	close(dev);
+	p.fd = h;
+	expect_rc("poll", poll(&p, 1, 5000), 0);
+	if (!(p.revents & POLLHUP)) {
+		fprintf(stderr, "xloop_probe: no EPOLLHUP after the detach\n");
+		exit(1);
+	}
+	close(h);
+
+	h = handle_attach(f, n, f->file, 0, 0);
+	expect_rc("handle attach for a socket", h, 0);
+	h2 = dup(h);
+	expect_rc("socketpair", socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	{
+		char data = 'h', cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+		struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+				      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &h2, sizeof(int));
+		expect_rc("send the handle", sendmsg(sv[0], &msg, 0), 0);
+	}
+	close(h2);
+	close(h);
+	expect_bound("handle in flight", n, 1);
+	close(sv[0]);
+	close(sv[1]);
+	expect_bound("socket with the handle closed unread", n, 0);
+}
+
 /* Devices created, bound, detached and removed (four: a leak shows more). */
 static void cycle_add_remove(const struct cycle_fds *f)
 {
@@ -972,7 +1077,7 @@ static void cycle_add_remove(const struct cycle_fds *f)
 /*
  * One round of the leak check on device @n: the steps named in @steps
  * (e errors, b bind, c change_fd, p partitions, d direct I/O and autoclear,
- * a add and remove a device).
+ * a add and remove a device, h handles: xloop only).
  */
 static void cycle_once(int n, const char *steps)
 {
@@ -998,6 +1103,8 @@ static void cycle_once(int n, const char *steps)
 		cycle_autoclear(n, &f);
 	if (strchr(steps, 'a'))
 		cycle_add_remove(&f);
+	if (strchr(steps, 'h'))
+		cycle_handles(n, &f);
 	close(f.pipe[0]);
 	close(f.pipe[1]);
 	close(f.dir);

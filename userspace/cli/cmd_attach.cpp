@@ -102,6 +102,11 @@ int run_attach(const AttachOptions &options)
 		report(driver.error());
 		return 1;
 	}
+	// A holder's stop signals wait from before the attach: one in between
+	// would end xloop before it holds (the kernel detaches then, but the
+	// exit status would be the signal's, not 0).
+	if (options.handle)
+		block_hold_signals();
 	loopdev::LoopContext context(os, *driver);
 	auto attached = context.attach(*request);
 	if (!attached) {

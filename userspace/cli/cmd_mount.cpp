@@ -115,10 +115,13 @@ int run_mount(const MountOptions &o)
 	if (!own)
 		return code;
 	// The mount holds the device now; AUTOCLEAR ends it with the mount (the
-	// handle's end sets it).  Without a mount, closing both detaches it.
+	// handle's end sets it).  Without a mount, closing both detaches it (or
+	// the last of whoever still holds it open): no LOOP_CLR_FD then, which
+	// could hit another binding the device has meanwhile.
 	own->handle.reset();
+	const bool owned = static_cast<bool>(own->owner);
 	own->owner.reset();
-	if (code != 0 && loopdev::is_bound(os, own->disk)) {
+	if (code != 0 && !owned && loopdev::is_bound(os, own->disk)) {
 		Status st2 = loopdev::LoopContext(os, own->disk.driver).detach(own->disk);
 		if (!st2 && st2.error().code() != ENXIO)
 			report(st2.error());

@@ -9,12 +9,29 @@
 namespace xloop::cli
 {
 
-Result<HoldEnd> hold_until_detached(const Fd &handle)
+namespace
+{
+
+sigset_t hold_signals()
 {
 	sigset_t stops;
 	sigemptyset(&stops);
 	for (int sig : {SIGINT, SIGTERM, SIGHUP})
 		sigaddset(&stops, sig);
+	return stops;
+}
+
+} // namespace
+
+void block_hold_signals()
+{
+	sigset_t stops = hold_signals();
+	::sigprocmask(SIG_BLOCK, &stops, nullptr);
+}
+
+Result<HoldEnd> hold_until_detached(const Fd &handle)
+{
+	sigset_t stops = hold_signals();
 	if (::sigprocmask(SIG_BLOCK, &stops, nullptr) != 0)
 		return errno_error("sigprocmask");
 	Fd signals(::signalfd(-1, &stops, SFD_CLOEXEC));

@@ -17,9 +17,13 @@ enum class HoldEnd {
 	signalled // SIGINT, SIGTERM or SIGHUP came
 };
 
-// Wait on `handle` with SIGINT, SIGTERM and SIGHUP blocked and read from a
-// signalfd (so no handler runs and nothing is lost between the checks).  The
-// caller closes the handle afterwards, which ends the attachment.
+// Block SIGINT, SIGTERM and SIGHUP, which end a hold (call before the
+// attach, so that none is lost or ends the process before the hold).
+void block_hold_signals();
+
+// Wait on `handle` with those signals blocked and read from a signalfd (so
+// no handler runs and nothing is lost between the checks).  The caller
+// closes the handle afterwards, which ends the attachment.
 Result<HoldEnd> hold_until_detached(const Fd &handle);
 
 } // namespace xloop::cli

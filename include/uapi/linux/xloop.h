@@ -48,7 +48,8 @@
  *
  *  - When the last reference to the handle goes (close, exit, SIGKILL), the
  *    attachment ends: at once when the device is not open, else at its last
- *    close (as LO_FLAGS_AUTOCLEAR does, which it then shows).
+ *    close (as LO_FLAGS_AUTOCLEAR does, which it then shows, and which
+ *    LOOP_SET_STATUS can no longer clear).
  *  - poll() on the handle reports EPOLLHUP once the device is detached, by
  *    anyone (LOOP_CLR_FD, autoclear).
  *  - Until then the device cannot be re-bound: LOOP_CHANGE_FD on it fails
@@ -63,7 +64,8 @@
  * device number, made if missing, or -1 for any free one), flags.  Out:
  * number, handle_fd, the device's major and minor, and its diskseq after
  * the bind (BLKGETDISKSEQ), which names this attachment and no later one.
- * Errors as LOOP_CONFIGURE's, and EBUSY when the device asked for is bound.
+ * Errors as LOOP_CONFIGURE's, and EBUSY when the device asked for is bound
+ * (or being made or removed by someone else at that moment).
  * Reserved fields must be zero (EINVAL).
  */
 #define XLOOP_ATTACH_CLOEXEC	0x1	/* handle_fd is close-on-exec */

@@ -3,7 +3,9 @@
 # lifecycle and error path (xloop_probe cycles: ioctl errors unbound and
 # bound, bind/detach with every setter, read-only with CHANGE_FD, with
 # partitions, direct I/O with autoclear, four devices added, bound, detached
-# and removed), N of them, then 4N more.  Between the snapshot after N and
+# and removed, attachments owned by handles: closed with the device open and
+# closed, detached under them, in flight on a socket closed unread), N of
+# them, then 4N more.  Between the snapshot after N and
 # the one after 5N (each the least of two readings, and of a third when the
 # growth looks suspect) no slab cache may grow by more than N plus 8 slabs'
 # worth of objects (SLUB's granularity and the guest's own noise, measured
@@ -69,11 +71,11 @@ grow() {
 # fail with EIO on loop.ko and xloop.ko alike.
 mkdir work
 mount -t tmpfs -o size=64m xloop-leaks work
-"$XL_PROBE" cycles /dev/xloop-control xloop "$PWD/work" "$n" || fail "first $n rounds"
+"$XL_PROBE" cycles /dev/xloop-control xloop "$PWD/work" "$n" ebcpdah || fail "first $n rounds"
 reading >r1
 reading >r2
 least r1 r2 >after-n
-"$XL_PROBE" cycles /dev/xloop-control xloop "$PWD/work" $((4 * n)) || fail "next $((4 * n)) rounds"
+"$XL_PROBE" cycles /dev/xloop-control xloop "$PWD/work" $((4 * n)) ebcpdah || fail "next $((4 * n)) rounds"
 reading >r3
 reading >r4
 least r3 r4 >after-5n

@@ -13,8 +13,10 @@
 #  - xloop run: the command sees the image mounted at $XLOOP_MOUNT, in a
 #    mount namespace of its own (not in init's table); what it writes is in
 #    the image afterwards; its exit status is xloop's (127: not found); -r;
-#    SIGTERM to xloop reaches the command; SIGKILL of xloop kills it too;
-#    each time the mount and the device are gone when it ends;
+#    SIGTERM to xloop reaches the command (its trap's status comes back);
+#    SIGKILL of xloop kills the command, what it left in the background and
+#    a process under other credentials; each time the mount, the device and
+#    the mount point are gone when it ends;
 #  - xloop mount and xloop run, in turn, killed with SIGKILL at random moments
 #    (before, during and after the attach and the mount), by 4 processes at
 #    once, XLOOP_KILL_ROUNDS runs in all (default 1000): then no device is
@@ -59,10 +61,9 @@ gone() {
 
 echo "== the ABI, native"
 "$HANDLES" /dev/xloop-control xloop "$img" || fail "xloop_handles (native)"
-if [ -x "$XT_BUILD/xloop_handles32" ]; then
-	"$XT_BUILD/xloop_handles32" /dev/xloop-control xloop "$img" ||
-		fail "xloop_handles32 (compat ioctl)"
-fi
+[ -x "$XT_BUILD/xloop_handles32" ] || fail "xloop_handles32 not built (gcc-multilib missing?)"
+"$XT_BUILD/xloop_handles32" /dev/xloop-control xloop "$img" ||
+	fail "xloop_handles32 (compat ioctl)"
 "$HANDLES" pass /dev/xloop-control xloop "$img" 200 || fail "passing handles"
 no_device_bound xloop
 
@@ -134,10 +135,13 @@ after_run() {
 }
 # The command's own words, expanded by its shell, not this one:
 # shellcheck disable=SC2016
-out=$("$XLOOP" run "$img" -- sh -c 'echo ran >"$XLOOP_MOUNT/r";
-	printf "%s %s\n" "$(findmnt -n -o FSTYPE --mountpoint "$XLOOP_MOUNT")" \
-		"$(grep -c " $XLOOP_MOUNT " /proc/1/mountinfo)"') || fail "xloop run"
-expect_eq "xloop run: type, and mounts of it in init's table" "xminix 0" "$out"
+"$XLOOP" run "$img" -- sh -c 'echo ran >"$XLOOP_MOUNT/r"
+	findmnt -n -o FSTYPE --mountpoint "$XLOOP_MOUNT" >"'"$XT_TMP"'/type"; sleep 2' &
+run_pid=$!
+for _ in $(seq 100); do [ -s type ] && break; sleep 0.1; done
+expect_eq "xloop run: the type mounted" xminix "$(cat type)"
+! grep -q /run/xloop-run /proc/1/mountinfo || fail "xloop run's mount is in init's table"
+wait "$run_pid" || fail "xloop run"
 after_run "a command that ended"
 expect_eq "what the command wrote" ran "$("$XLOOP" cat "$img" /r)"
 rc=0
@@ -151,23 +155,32 @@ rc=0
 "$XLOOP" run -r "$img" -- sh -c 'touch "$XLOOP_MOUNT/w"' 2>err || rc=$?
 expect_eq "xloop run -r: the write fails" 1 "$rc"
 after_run "-r"
-"$XLOOP" run "$img" -- sh -c 'echo $$ >"'"$XT_TMP"'/cmd.pid"; exec sleep 60' &
+# SIGTERM to xloop reaches the command, whose own handler decides the status.
+"$XLOOP" run "$img" -- sh -c 'trap "exit 42" TERM; sleep 61 & wait' &
 run_pid=$!
-for _ in $(seq 100); do [ -s cmd.pid ] && break; sleep 0.1; done
+for _ in $(seq 100); do pgrep -f '^sleep 61$' >/dev/null && break; sleep 0.1; done
 kill -TERM "$run_pid"
 rc=0
 wait "$run_pid" || rc=$?
-expect_eq "xloop run after SIGTERM: the command's status" 143 "$rc"
+expect_eq "xloop run after SIGTERM: the command's own status" 42 "$rc"
+! pgrep -f '^sleep 61$' >/dev/null || fail "the command's background child outlived xloop run"
 after_run "SIGTERM"
-rm -f cmd.pid
-"$XLOOP" run "$img" -- sh -c 'echo $$ >"'"$XT_TMP"'/cmd.pid"; exec sleep 60' &
+# SIGKILL of xloop: the command, what it left in the background, and a
+# process under other credentials (no parent-death signal there) all go.
+"$XLOOP" run "$img" -- sh -c 'sleep 62 & setpriv --reuid=65534 --regid=65534 --clear-groups \
+	sleep 63 & exec sleep 64' &
 run_pid=$!
-for _ in $(seq 100); do [ -s cmd.pid ] && break; sleep 0.1; done
+for _ in $(seq 100); do
+	pgrep -f '^sleep 64$' >/dev/null && pgrep -f '^sleep 63$' >/dev/null && break
+	sleep 0.1
+done
+pgrep -f '^sleep 63$' >/dev/null || fail "no command running under xloop run"
 kill -KILL "$run_pid"
 wait "$run_pid" 2>/dev/null || true
-for _ in $(seq 50); do kill -0 "$(cat cmd.pid)" 2>/dev/null || break; sleep 0.1; done
-! kill -0 "$(cat cmd.pid)" 2>/dev/null || fail "the command outlived xloop run's SIGKILL"
+for _ in $(seq 50); do pgrep -f '^sleep 6[234]$' >/dev/null || break; sleep 0.1; done
+! pgrep -f '^sleep 6[234]$' >/dev/null || fail "processes outlived xloop run's SIGKILL: $(pgrep -af '^sleep 6[234]$')"
 after_run "SIGKILL"
+[ -z "$(ls -A /run/xloop-run)" ] || fail "xloop run left $(ls /run/xloop-run) in /run/xloop-run"
 
 echo "== the ABI, drop-in"
 xl_dropin_load
@@ -221,6 +234,7 @@ for d in /sys/block/xloop*; do
 	gone "/dev/${d##*/}" || fail "${d##*/} still bound after the kills"
 done
 ! grep -q '/dev/xloop' /proc/*/mountinfo 2>/dev/null || fail "mounts left: $(grep -h /dev/xloop /proc/*/mountinfo)"
+[ -z "$(ls -A /run/xloop-run)" ] || fail "the killed runs left mount points in /run/xloop-run"
 for w in 0 1 2 3; do
 	fsck.minix -f "b/h$w.img" >fsck.log 2>&1 || {
 		cat fsck.log
