@@ -128,19 +128,38 @@ int xminix_new_zone(struct inode *inode, u32 *zone)
 	struct super_block *sb = inode->i_sb;
 	struct xminix_sb_info *sbi = xminix_sb(sb);
 	struct buffer_head *dirty = NULL;
-	unsigned long bit;
+	unsigned long bit = 0;
+	bool no_alloc;
 
 	mutex_lock(&sbi->free_lock);
 	spin_lock(&sbi->bitmap_lock);
-	bit = xminix_take_bit(sb, sbi->zmap, xminix_data_zones(&sbi->geo),
-			      &dirty);
+	no_alloc = sbi->no_alloc;
+	if (!no_alloc)
+		bit = xminix_take_bit(sb, sbi->zmap,
+				      xminix_data_zones(&sbi->geo), &dirty);
 	spin_unlock(&sbi->bitmap_lock);
 	mutex_unlock(&sbi->free_lock);
 	if (!bit)
-		return -ENOSPC;
+		return no_alloc ? -EROFS : -ENOSPC;
 	xminix_dirty_held(dirty);
 	*zone = sbi->geo.first_data_zone + bit - 1;
 	return 0;
+}
+
+/* Allocation stops (@on: read-only from now) or resumes. */
+void xminix_set_no_alloc(struct super_block *sb, bool on)
+{
+	struct xminix_sb_info *sbi = xminix_sb(sb);
+
+	spin_lock(&sbi->bitmap_lock);
+	sbi->no_alloc = on;
+	spin_unlock(&sbi->bitmap_lock);
+}
+
+/* Read-only, or on the way there: nothing may change the image. */
+bool xminix_read_only(struct super_block *sb)
+{
+	return sb_rdonly(sb) || READ_ONCE(xminix_sb(sb)->no_alloc);
 }
 
 /* Is inode @ino (1..s_ninodes) marked in use? */
@@ -203,17 +222,20 @@ struct inode *xminix_new_inode(struct xminix_idmap *idmap, struct inode *dir,
 	struct xminix_sb_info *sbi = xminix_sb(sb);
 	struct buffer_head *dirty = NULL;
 	struct inode *inode;
-	unsigned long ino;
+	unsigned long ino = 0;
+	bool no_alloc;
 
 	inode = new_inode(sb);
 	if (!inode)
 		return ERR_PTR(-ENOMEM);
 	spin_lock(&sbi->bitmap_lock);
-	ino = xminix_take_bit(sb, sbi->imap, sbi->geo.ninodes, &dirty);
+	no_alloc = sbi->no_alloc;
+	if (!no_alloc)
+		ino = xminix_take_bit(sb, sbi->imap, sbi->geo.ninodes, &dirty);
 	spin_unlock(&sbi->bitmap_lock);
 	if (!ino) {
 		iput(inode);
-		return ERR_PTR(-ENOSPC);
+		return ERR_PTR(no_alloc ? -EROFS : -ENOSPC);
 	}
 	xminix_dirty_held(dirty);
 	inode_init_owner(idmap, inode, dir, mode);

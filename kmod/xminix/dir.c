@@ -44,21 +44,54 @@ static const char *xminix_dirent_name(struct super_block *sb, const void *de,
 }
 
 /*
- * Is @de a used entry for @name?  The name field holds @name and, when
- * shorter, a NUL after it.  Cheapest test first: a lookup passes thousands
- * of entries, free ones (which keep their old names) and names of another
- * length among them.
+ * The used entry for @name among the @bytes of entries at @kaddr, or NULL;
+ * the first free slot's offset in @free when it is still -1.  The name field
+ * holds @name and, when shorter, a NUL after it.  A lookup passes thousands
+ * of entries, free ones (which keep their old names) and other names among
+ * them, so the loop is built once per inode number width (@width a
+ * constant) and tests the cheapest things first: the inode number, the
+ * first byte, the byte after the name.
  */
-static bool xminix_dirent_is(struct super_block *sb, const void *de,
-			     const struct qstr *name)
+static __always_inline void *xminix_scan_page(void *kaddr, unsigned int bytes,
+					      unsigned int size,
+					      unsigned int width,
+					      unsigned int name_len,
+					      const struct qstr *name,
+					      int *free)
 {
-	const char *field = de + xminix_ino_width(sb);
+	const unsigned char *want = name->name;
+	unsigned int len = name->len, off;
 
-	if (!xminix_dirent_ino(sb, de))
-		return false;
-	if (name->len < xminix_sb(sb)->name_len && field[name->len])
-		return false;
-	return !memcmp(field, name->name, name->len);
+	for (off = 0; off < bytes; off += size) {
+		const u8 *de = kaddr + off, *field = de + width;
+		u32 ino = width == 4 ? le32_to_cpup((const __le32 *)de) :
+				       le16_to_cpup((const __le16 *)de);
+
+		if (!ino) {
+			if (*free < 0)
+				*free = off;
+			continue;
+		}
+		if (field[0] != want[0] || (len < name_len && field[len]))
+			continue;
+		if (!memcmp(field, want, len))
+			return kaddr + off;
+	}
+	return NULL;
+}
+
+/* xminix_scan_page() for @sb's entry layout.  @name fits an entry. */
+static void *xminix_page_find(struct super_block *sb, void *kaddr,
+			      unsigned int bytes, const struct qstr *name,
+			      int *free)
+{
+	const struct xminix_sb_info *sbi = xminix_sb(sb);
+
+	if (sbi->geo.version == 3)
+		return xminix_scan_page(kaddr, bytes, sbi->dirent_size, 4,
+					sbi->name_len, name, free);
+	return xminix_scan_page(kaddr, bytes, sbi->dirent_size, 2,
+				sbi->name_len, name, free);
 }
 
 /* After a change of @dir's entries: mtime and ctime now. */
@@ -209,26 +242,26 @@ int xminix_find_entry(struct inode *dir, const struct qstr *name,
 		      struct xminix_dirent_ref *ref, unsigned long *ino)
 {
 	struct super_block *sb = dir->i_sb;
-	unsigned int size = xminix_sb(sb)->dirent_size, off, bytes;
 	struct folio *folio;
 	unsigned long n;
-	void *kaddr;
+	void *kaddr, *de;
+	int free = -1;
 
+	/* Longer than the field: no entry can hold it (nor be read past). */
+	if (!name->len || name->len > xminix_sb(sb)->name_len)
+		return -ENOENT;
 	for (n = 0; n < xminix_dir_pages(dir); n++) {
 		kaddr = xminix_dir_page(dir, n, &folio);
 		if (IS_ERR(kaddr))
 			return PTR_ERR(kaddr);
-		bytes = xminix_dir_page_bytes(dir, n);
-		for (off = 0; off < bytes; off += size) {
-			void *de = kaddr + off;
-
-			if (xminix_dirent_is(sb, de, name)) {
-				ref->folio = folio;
-				ref->page = kaddr;
-				ref->de = de;
-				*ino = xminix_dirent_ino(sb, de);
-				return 0;
-			}
+		de = xminix_page_find(sb, kaddr, xminix_dir_page_bytes(dir, n),
+				      name, &free);
+		if (de) {
+			ref->folio = folio;
+			ref->page = kaddr;
+			ref->de = de;
+			*ino = xminix_dirent_ino(sb, de);
+			return 0;
 		}
 		xminix_dir_put(folio, kaddr);
 	}
@@ -254,34 +287,29 @@ int xminix_add_entry(struct inode *dir, const struct qstr *name,
 		     unsigned long ino)
 {
 	struct super_block *sb = dir->i_sb;
-	unsigned int size = xminix_sb(sb)->dirent_size, off, bytes;
+	unsigned int size = xminix_sb(sb)->dirent_size;
 	struct folio *folio;
+	void *kaddr, *found;
 	loff_t pos = -1;
 	unsigned long n;
-	void *kaddr;
 	int err;
 
 	if (name->len > xminix_sb(sb)->name_len)
 		return -ENAMETOOLONG;
 	for (n = 0; n < xminix_dir_pages(dir); n++) {
+		int free = -1;
+
 		kaddr = xminix_dir_page(dir, n, &folio);
 		if (IS_ERR(kaddr))
 			return PTR_ERR(kaddr);
-		bytes = xminix_dir_page_bytes(dir, n);
-		for (off = 0; off < bytes; off += size) {
-			void *de = kaddr + off;
-
-			if (!xminix_dirent_ino(sb, de)) {
-				if (pos < 0)
-					pos = ((loff_t)n << PAGE_SHIFT) + off;
-				continue;
-			}
-			if (xminix_dirent_is(sb, de, name)) {
-				xminix_dir_put(folio, kaddr);
-				return -EEXIST;
-			}
-		}
+		found = xminix_page_find(sb, kaddr,
+					 xminix_dir_page_bytes(dir, n), name,
+					 &free);
 		xminix_dir_put(folio, kaddr);
+		if (found)
+			return -EEXIST;
+		if (pos < 0 && free >= 0)
+			pos = ((loff_t)n << PAGE_SHIFT) + free;
 	}
 	if (pos < 0)
 		pos = i_size_read(dir);

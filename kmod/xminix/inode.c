@@ -279,6 +279,9 @@ int xminix_setattr(struct xminix_idmap *idmap, struct dentry *dentry,
 	if (err)
 		return err;
 	if ((attr->ia_valid & ATTR_SIZE) && attr->ia_size != inode->i_size) {
+		/* ftruncate() on a descriptor opened before a forced remount. */
+		if (xminix_read_only(inode->i_sb))
+			return -EROFS;
 		err = inode_newsize_ok(inode, attr->ia_size);
 		if (err)
 			return err;

@@ -97,6 +97,7 @@ void xminix_corrupt(struct super_block *sb, unsigned long ino,
 	if (sbi->errors == XMINIX_ERRORS_REMOUNT_RO && !sb_rdonly(sb)) {
 		pr_err_ratelimited("xminix (%s): remounting read-only\n",
 				   sb->s_id);
+		xminix_set_no_alloc(sb, true);
 		xminix_end_rw(sb);
 		sb->s_flags |= SB_RDONLY;
 	}
@@ -436,6 +437,7 @@ static int xminix_fill_super(struct super_block *sb, struct fs_context *fc)
 		xminix_begin_rw(sb);
 	else
 		sbi->mount_state = XMINIX_VALID_FS;
+	sbi->no_alloc = sb_rdonly(sb);
 	return 0;
 
 out_release:
@@ -458,15 +460,24 @@ static int xminix_reconfigure(struct fs_context *fc)
 	struct xminix_sb_info *sbi = xminix_sb(sb);
 	bool to_ro = fc->sb_flags & SB_RDONLY;
 
+	/*
+	 * Before the sync: a forced remount (emergency, sysrq-u) does not wait
+	 * for writers, and what they still allocate would reach the disk
+	 * after the clean state.
+	 */
+	if (to_ro)
+		xminix_set_no_alloc(sb, true);
 	sync_filesystem(sb);
 	if (opts->errors_set)
 		sbi->errors = opts->errors;
 	if (to_ro == sb_rdonly(sb))
 		return 0;
-	if (to_ro)
+	if (to_ro) {
 		xminix_end_rw(sb);
-	else
+	} else {
 		xminix_begin_rw(sb);
+		xminix_set_no_alloc(sb, false);
+	}
 	return 0;
 }
 

@@ -42,6 +42,13 @@ struct xminix_sb_info {
 	enum xminix_errors errors;
 	spinlock_t bitmap_lock;		/* the bits of imap and zmap */
 	/*
+	 * Read-only, or on the way there (a remount, also a forced one, and
+	 * errors=remount-ro): nothing new is allocated, so that writes through
+	 * descriptors opened before cannot change the image behind its clean
+	 * state.  Under bitmap_lock.
+	 */
+	bool no_alloc;
+	/*
 	 * Held while a truncation frees zones, and by allocation: a zone a
 	 * corrupt tree names twice is found free at its second mention, not
 	 * handed to another file in between and freed from under it.
@@ -82,6 +89,8 @@ void xminix_corrupt(struct super_block *sb, unsigned long ino,
 
 /* bitmap.c */
 int xminix_new_zone(struct inode *inode, u32 *zone);
+void xminix_set_no_alloc(struct super_block *sb, bool on);
+bool xminix_read_only(struct super_block *sb);
 void xminix_free_zone(struct inode *inode, u32 zone);
 bool xminix_zone_in_use(struct super_block *sb, u32 zone);
 bool xminix_inode_in_use(struct super_block *sb, unsigned long ino);

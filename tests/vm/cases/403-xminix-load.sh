@@ -7,7 +7,10 @@
 # the metadata pattern after sync and drop_caches, and a parallel
 # stress-ng load; then umount, fsck.minix -f and xloop fsck -f clean, and
 # the data read back after a remount.  On the disk, also umount and
-# remount,ro refused under load, and umount -l under load (busy_unmount).
+# remount,ro refused under load, and umount -l under load (busy_unmount),
+# and a forced remount read-only under load (sysrq-u, forced_ro): writes
+# through descriptors opened before it fail with EROFS, and the image it
+# leaves is clean; minix.ko's result under the same load is recorded.
 # xt-disk: 512
 # xt-timeout: 1500
 . "$XT_LIB"
@@ -53,6 +56,48 @@ busy_unmount() {
 	mount -o remount,rw upper || fail "remount,rw"
 }
 
+# forced_ro DEV TYPE: an emergency remount read-only (sysrq-u: every block
+# device file system, none of which may refuse) while a load writes, files
+# are held open for writing (one of them unlinked); then the writes through
+# them fail, and after the unmount both fsck tools say whether the image is
+# clean ("clean" or "not clean" on stdout).  Leaves DEV mounted again.
+forced_ro() {
+	local dev=$1 type=$2 load rc _ verdict=clean
+	mkdir -p upper/forced
+	(cd upper/forced && exec timeout -k 10 60 stress-ng --temp-path . --hdd 2 \
+		--hdd-bytes 4M --dir 1 --dir-dirs 64 --rename 1 --timeout 6s --quiet) \
+		>/dev/null 2>&1 &
+	load=$!
+	exec 8>>upper/forced/appended 7>upper/forced/unlinked
+	rm upper/forced/unlinked
+	printf '%4096s' x >&8
+	printf '%4096s' x >&7
+	sleep 2
+	echo u >/proc/sysrq-trigger
+	for _ in $(seq 100); do
+		findmnt -n -o OPTIONS --mountpoint upper | grep -q '^ro' && break
+		sleep 0.1
+	done
+	findmnt -n -o OPTIONS --mountpoint upper | grep -q '^ro' ||
+		fail "$type: not read-only after sysrq-u"
+	sleep 2
+	rc=0
+	printf '%65536s' x >&8 2>/dev/null || rc=$?
+	[ "$rc" -ne 0 ] || [ "$type" = minix ] ||
+		fail "$type: a write through a descriptor opened before the forced remount succeeded"
+	wait "$load" || true
+	exec 8>&- 7>&-
+	umount upper || fail "$type: umount after the forced remount"
+	fsck.minix -f "$dev" >fsck.out 2>&1 || verdict="not clean"
+	"$XLOOP" fsck -f "$dev" >>fsck.out 2>&1 || verdict="not clean"
+	echo "$type: the image after a forced remount read-only under load: $verdict"
+	if [ "$verdict" != clean ] && [ "$type" = xminix ]; then
+		cat fsck.out
+		fail "xminix: forced remount read-only left an image fsck does not pass"
+	fi
+	mount -t "$type" "$dev" upper || fail "$type: mount after the forced remount"
+}
+
 # load_xminix DEV SEED [busy]: the whole story on DEV.
 load_xminix() {
 	local dev=$1 seed=$2
@@ -72,6 +117,22 @@ load_xminix() {
 	if [ "${3:-}" = busy ]; then
 		step "umount and remount,ro under load"
 		busy_unmount "$dev"
+		step "forced remount read-only under load"
+		forced_ro "$dev" xminix
+		umount upper
+		# minix.ko under the same load, on an image of its own: recorded.
+		truncate -s 128M minix.img
+		mkfs.minix -3 minix.img >/dev/null || fail "mkfs.minix minix.img"
+		stock_loop_load
+		mdev=$(image_attach loop "$PWD/minix.img" buffered)
+		modprobe minix || fail "modprobe minix"
+		mount -t minix "$mdev" upper || fail "mount minix $mdev"
+		forced_ro "$mdev" minix
+		umount upper
+		image_detach "$mdev"
+		stock_loop_unload
+		rm -f minix.img
+		mount -t xminix "$dev" upper || fail "mount xminix $dev again"
 	fi
 	step fsck
 	umount upper || fail "umount $dev"
