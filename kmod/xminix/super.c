@@ -460,14 +460,21 @@ static int xminix_reconfigure(struct fs_context *fc)
 	struct xminix_sb_info *sbi = xminix_sb(sb);
 	bool to_ro = fc->sb_flags & SB_RDONLY;
 
-	/*
-	 * Before the sync: a forced remount (emergency, sysrq-u) does not wait
-	 * for writers, and what they still allocate would reach the disk
-	 * after the clean state.
-	 */
-	if (to_ro)
-		xminix_set_no_alloc(sb, true);
+	/* A reconfigure that does not say ro or rw keeps what it is. */
+	if (!(fc->sb_flags_mask & SB_RDONLY))
+		to_ro = sb_rdonly(sb);
+	/* Dirty pages of shared mappings get their zones here. */
 	sync_filesystem(sb);
+	if (to_ro) {
+		/*
+		 * Then nothing more is allocated: a forced remount (sysrq-u)
+		 * does not wait for writers, and what they would still
+		 * allocate would reach the disk behind the clean state.  The
+		 * second sync writes what was allocated in between.
+		 */
+		xminix_set_no_alloc(sb, true);
+		sync_filesystem(sb);
+	}
 	if (opts->errors_set)
 		sbi->errors = opts->errors;
 	if (to_ro == sb_rdonly(sb))

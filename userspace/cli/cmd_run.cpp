@@ -7,8 +7,8 @@
 //
 // The processes: xloop holds the handle and the mount namespace; its child
 // is the init of a new PID namespace, which never execs nor changes its
-// credentials, so its parent-death signal (SIGKILL) holds; it runs the
-// command as its own child.  When that init ends, for whatever reason, the
+// credentials, so its parent-death signal (SIGKILL) holds; it mounts the
+// image and runs the command as its own child.  When that init ends, for whatever reason, the
 // kernel kills everything left in the namespace (what the command started in
 // the background, or under other credentials), and then nothing holds the
 // mount.  The mount point is made on a tmpfs private to the mount namespace,
@@ -112,35 +112,6 @@ Result<int> wait_passing_on(pid_t child, int signals)
 	::_exit(err == ENOENT ? kNotFound : kCannotRun);
 }
 
-// PID 1 of the new PID namespace: dies with xloop (checked through
-// `alive`, xloop's end of a pipe, for the moment before the parent-death
-// signal was set), runs the command, reaps, and exits with its status.
-[[noreturn]] void namespace_init(const RunOptions &o, const std::string &dir,
-                                 const sigset_t &old_mask, int alive)
-{
-	pollfd parent{alive, POLLIN, 0};
-	if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::poll(&parent, 1, 0) != 0)
-		::_exit(kFailed);
-	// The namespace's own /proc, so that $$ and ps make sense in there.
-	if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
-		fmt::print(stderr, "xloop: /proc: {}\n", std::strerror(errno));
-		::_exit(kFailed);
-	}
-	sigset_t signals = passed_on_and_sigchld();
-	Fd fd(::signalfd(-1, &signals, SFD_CLOEXEC));
-	if (!fd)
-		::_exit(kFailed);
-	pid_t command = ::fork();
-	if (command < 0)
-		::_exit(kFailed);
-	if (command == 0) {
-		::close(alive);
-		exec_command(o, dir, old_mask);
-	}
-	Result<int> status = wait_passing_on(command, fd.get());
-	::_exit(status ? *status : kFailed);
-}
-
 // Mount `device` on `dir` in this (private) namespace through libmount.
 bool mount_on(const std::string &device, const std::string &dir, const RunOptions &o,
               const mount::LoopOptions &loop)
@@ -163,6 +134,40 @@ bool mount_on(const std::string &device, const std::string &dir, const RunOption
 	// Nothing to record for others: the mount is in no one else's table.
 	mnt_context_disable_mtab(cxt.get(), 1);
 	return report_libmount(cxt.get(), mnt_context_mount(cxt.get())) == 0;
+}
+
+// PID 1 of the new PID namespace: dies with xloop (checked through
+// `alive`, xloop's end of a pipe, for the moment before the parent-death
+// signal was set), mounts the image (so that a mount helper that stays, a
+// FUSE daemon, is in the namespace too), runs the command, reaps, and exits
+// with its status.
+[[noreturn]] void namespace_init(const RunOptions &o, const std::string &device,
+                                 const mount::LoopOptions &loop, const std::string &dir,
+                                 const sigset_t &old_mask, int alive)
+{
+	pollfd parent{alive, POLLIN, 0};
+	if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::poll(&parent, 1, 0) != 0)
+		::_exit(kFailed);
+	// The namespace's own /proc, so that $$ and ps make sense in there.
+	if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+		fmt::print(stderr, "xloop: /proc: {}\n", std::strerror(errno));
+		::_exit(kFailed);
+	}
+	if (!mount_on(device, dir, o, loop))
+		::_exit(kFailed);
+	sigset_t signals = passed_on_and_sigchld();
+	Fd fd(::signalfd(-1, &signals, SFD_CLOEXEC));
+	if (!fd)
+		::_exit(kFailed);
+	pid_t command = ::fork();
+	if (command < 0)
+		::_exit(kFailed);
+	if (command == 0) {
+		::close(alive);
+		exec_command(o, dir, old_mask);
+	}
+	Result<int> status = wait_passing_on(command, fd.get());
+	::_exit(status ? *status : kFailed);
 }
 
 // A private mount namespace, and in it a tmpfs of its own with the mount
@@ -230,16 +235,12 @@ int run_run(const RunOptions &o)
 		report(dir.error());
 		return kFailed;
 	}
-	if (!mount_on(attached->disk.path, *dir, o, *loop))
-		return kFailed;
-	// The mount holds the device now; the handle holds the attachment until
-	// xloop exits, and its end leaves the device to go with the mount.
+	// The handle holds the attachment until xloop exits; its end leaves
+	// the device to go with the mount the init makes.
 	attached->handle.reset();
 	if (std::optional<int> sig = pending_signal(signal_fd.get()))
 		return 128 + *sig;
 
-	// Only now: a helper libmount ran would have become the namespace's
-	// init.
 	if (::unshare(CLONE_NEWPID) != 0) {
 		report(errno_error("unshare: PID namespace"));
 		return kFailed;
@@ -260,12 +261,13 @@ int run_run(const RunOptions &o)
 		attached->owner.reset();
 		signal_fd.reset();
 		alive_write.reset();
-		namespace_init(o, *dir, old_mask, alive_read.get());
+		namespace_init(o, attached->disk.path, *loop, *dir, old_mask, alive_read.get());
 	}
 	alive_read.reset();
 	Result<int> status = wait_passing_on(init, signal_fd.get());
 	// Everything in the PID namespace is gone with its init: nothing holds
-	// the mount, and the namespace's end would unmount it anyway.
+	// the mount (if it was made), and the namespace's end would unmount it
+	// anyway.
 	::umount2(dir->c_str(), MNT_DETACH);
 	if (!status) {
 		report(status.error());

@@ -7,7 +7,8 @@
 # the metadata pattern after sync and drop_caches, and a parallel
 # stress-ng load; then umount, fsck.minix -f and xloop fsck -f clean, and
 # the data read back after a remount.  On the disk, also umount and
-# remount,ro refused under load, and umount -l under load (busy_unmount),
+# remount,ro refused under load, umount -l under load, and writes through a
+# shared mapping into holes kept by remount,ro (busy_unmount),
 # and a forced remount read-only under load (sysrq-u, forced_ro): writes
 # through descriptors opened before it fail with EROFS, and the image it
 # leaves is clean; minix.ko's result under the same load is recorded.
@@ -51,8 +52,23 @@ busy_unmount() {
 	"$XLOOP" fsck -f "$dev" >fsck.out 2>&1 || { cat fsck.out; fail "xloop fsck after umount -l"; }
 	mount -t xminix "$dev" upper || fail "mount after umount -l"
 	[ -f upper/busy/held ] || fail "the file held open across umount -l is gone"
+	# Writes through a shared mapping into holes get their zones from the
+	# remount's own sync: a plain remount,ro keeps them.
+	python3 - upper/busy/holes <<'PY' || fail "writes through a shared mapping"
+import mmap, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
+os.ftruncate(fd, 1 << 20)
+m = mmap.mmap(fd, 1 << 20)
+m[409600:409605] = b'hello'
+m.close()
+os.close(fd)
+PY
 	mount -o remount,ro upper || fail "remount,ro when idle"
 	fsck.minix -f "$dev" >fsck.out 2>&1 || { cat fsck.out; fail "fsck.minix after remount,ro"; }
+	umount upper || fail "umount after remount,ro"
+	mount -t xminix -o ro "$dev" upper || fail "mount read-only again"
+	expect_eq "a shared mapping's write into a hole, across remount,ro" hello \
+		"$(dd if=upper/busy/holes bs=1 skip=409600 count=5 2>/dev/null)"
 	mount -o remount,rw upper || fail "remount,rw"
 }
 
