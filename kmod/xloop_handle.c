@@ -106,36 +106,31 @@ void xloop_handle_hangup(struct xloop_handle *h)
 }
 
 /*
- * The handle's last reference is gone: its binding, if it lasts, ends now
- * when the device is not open, else at its last close (autoclear).  Task
- * context; takes the device's open_mutex, as ->release holds it for a
- * teardown.
+ * The handle's last reference is gone: its binding, if it lasts, ends as
+ * autoclear ends one, now when the device is not open (the check ->release
+ * makes at a last close), else at its last close.  Task context.
  */
 static void xloop_handle_drop(struct xloop_handle *h)
 {
 	struct xloop_device *lo = h->lo;
 	struct gendisk *disk = lo->disk;
-	bool teardown = false;
+	bool ours;
 
 	mutex_lock(&disk->open_mutex);
 	mutex_lock(&lo->mutex);
-	if (lo->handle == h) {
+	ours = lo->handle == h;
+	if (ours) {
 		lo->handle = NULL;
 		if (lo->state == XLOOP_BOUND) {
 			/* Kept by LOOP_SET_STATUS from now on (handle_gone). */
 			lo->handle_gone = true;
 			lo->flags |= LO_FLAGS_AUTOCLEAR;
-			if (!disk_openers(disk)) {
-				spin_lock_irq(&lo->lock);
-				lo->state = XLOOP_RUNDOWN;
-				spin_unlock_irq(&lo->lock);
-				teardown = true;
-			}
 		}
 	}
 	mutex_unlock(&lo->mutex);
-	if (teardown)
-		xloop_teardown(lo);
+	/* Not another binding's: this one's may end, none other. */
+	if (ours)
+		xloop_release(disk);
 	mutex_unlock(&disk->open_mutex);
 }
 

@@ -115,7 +115,7 @@ int xloop_open(struct gendisk *disk, xloop_mode_t mode)
 	return err;
 }
 
-/* Called under disk->open_mutex on every close. */
+/* Called under disk->open_mutex on every close, and at a handle's end. */
 void xloop_release(struct gendisk *disk)
 {
 	struct xloop_device *lo = xloop_from_disk(disk);
@@ -124,8 +124,12 @@ void xloop_release(struct gendisk *disk)
 	if (disk_openers(disk) > 0)
 		return;
 	mutex_lock(&lo->mutex);
-	if (lo->state == XLOOP_BOUND && (lo->flags & LO_FLAGS_AUTOCLEAR))
+	if (lo->state == XLOOP_BOUND && (lo->flags & LO_FLAGS_AUTOCLEAR)) {
+		/* Under lo->lock too, as chain walks read it (and LOOP_CLR_FD). */
+		spin_lock_irq(&lo->lock);
 		lo->state = XLOOP_RUNDOWN;
+		spin_unlock_irq(&lo->lock);
+	}
 	teardown = lo->state == XLOOP_RUNDOWN;
 	mutex_unlock(&lo->mutex);
 	if (teardown)

@@ -52,6 +52,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "send_fd.h"
+
 #define NDEV 4
 #define MAX_FDS 2
 #define MAX_HANDLES 2
@@ -346,20 +348,11 @@ static int handle_attach(int dev)
 /* A handle sent over a unix socket that is closed unread. */
 static void drop_in_flight(int h)
 {
-	char data = 'h', cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 	int sv[2];
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
 		return;
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &h, sizeof(int));
-	sendmsg(sv[below(2)], &msg, 0);
+	send_fd(sv[below(2)], h);
 	close(sv[0]);
 	close(sv[1]);
 }

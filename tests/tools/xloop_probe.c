@@ -51,6 +51,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "send_fd.h"
+
 static const char *control, *prefix, *dir;
 
 static void die(const char *what)
@@ -1035,19 +1037,7 @@ static void cycle_handles(int n, const struct cycle_fds *f)
 	expect_rc("handle attach for a socket", h, 0);
 	h2 = dup(h);
 	expect_rc("socketpair", socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	{
-		char data = 'h', cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-		struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-				      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &h2, sizeof(int));
-		expect_rc("send the handle", sendmsg(sv[0], &msg, 0), 0);
-	}
+	expect_rc("send the handle", send_fd(sv[0], h2), 0);
 	close(h2);
 	close(h);
 	expect_bound("handle in flight", n, 1);

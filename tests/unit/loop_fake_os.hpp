@@ -272,11 +272,7 @@ public:
 	{
 		if (auto err = os_.enter("LOOP_CTL_GET_FREE"))
 			return *err;
-		for (unsigned n = 0; n < os_.device_count(); ++n) {
-			if (os_.device(n).state() == DeviceState::unbound)
-				return n;
-		}
-		return os_.add_device();
+		return first_free();
 	}
 	Result<unsigned> add(unsigned number) override
 	{
@@ -298,18 +294,9 @@ public:
 			return Error(ENOSYS, "XLOOP_CTL_ATTACH");
 		if (config.info.lo_flags & LO_FLAGS_AUTOCLEAR)
 			return Error(EINVAL, "XLOOP_CTL_ATTACH");
-		unsigned n = 0;
-		if (index >= 0) {
-			n = static_cast<unsigned>(index);
-			while (os_.device_count() <= n)
-				os_.add_device();
-		} else {
-			while (n < os_.device_count() &&
-			       os_.device(n).state() != DeviceState::unbound)
-				++n;
-			if (n == os_.device_count())
-				os_.add_device();
-		}
+		unsigned n = index < 0 ? first_free() : static_cast<unsigned>(index);
+		while (os_.device_count() <= n)
+			os_.add_device();
 		auto it = os_.fds.find(static_cast<int>(config.fd));
 		BackingFd backing = it == os_.fds.end() ? BackingFd{} : it->second;
 		if (Status st = os_.device(n).configure(backing, true, config); !st)
@@ -318,6 +305,17 @@ public:
 	}
 
 private:
+	// The driver's choice for "any free device": the first unbound one,
+	// else a new one.
+	unsigned first_free()
+	{
+		for (unsigned n = 0; n < os_.device_count(); ++n) {
+			if (os_.device(n).state() == DeviceState::unbound)
+				return n;
+		}
+		return os_.add_device();
+	}
+
 	FakeLoopOs &os_;
 };
 

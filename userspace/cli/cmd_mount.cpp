@@ -222,6 +222,18 @@ int report_libmount(libmnt_context *cxt, int rc)
 	return code;
 }
 
+void add_fs_options(CLI::App &command, std::optional<std::string> &type,
+                    std::vector<std::string> &options)
+{
+	command.add_option("-t,--types", type, "the file system type (default: probed)");
+	command.add_option("-o,--options", options,
+	                   "mount options, as mount(8) takes them, with offset= and sizelimit= "
+	                   "for the loop device")
+	        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+	        ->expected(1)
+	        ->allow_extra_args(false);
+}
+
 void setup_mount(CLI::App &command, Action &action)
 {
 	auto options = std::make_shared<MountOptions>();
@@ -249,13 +261,7 @@ void setup_mount(CLI::App &command, Action &action)
 			                (rec ? ", and its submounts" : ""));
 		}
 	}
-	command.add_option("-t,--types", options->type, "the file system type (default: probed)");
-	command.add_option("-o,--options", options->options,
-	                   "mount options, as mount(8) takes them, with offset= and sizelimit= "
-	                   "for the loop device")
-	        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-	        ->expected(1)
-	        ->allow_extra_args(false);
+	add_fs_options(command, options->type, options->options);
 	auto *ro = command.add_flag("-r,--read-only", options->read_only, "mount read-only");
 	command.add_flag("-w,--rw,--read-write", options->read_write, "mount read-write")
 	        ->excludes(ro);

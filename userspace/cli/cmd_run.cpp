@@ -286,13 +286,7 @@ void setup_run(CLI::App &command, Action &action)
 	                   "the command and its arguments, after --, run with the mount point "
 	                   "in $XLOOP_MOUNT")
 	        ->required();
-	command.add_option("-t,--types", options->type, "the file system type (default: probed)");
-	command.add_option("-o,--options", options->options,
-	                   "mount options, as mount(8) takes them, with offset= and sizelimit= "
-	                   "for the loop device")
-	        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-	        ->expected(1)
-	        ->allow_extra_args(false);
+	add_fs_options(command, options->type, options->options);
 	command.add_flag("-r,--read-only", options->read_only, "mount read-only (and the device)");
 	add_driver_option(command, options->driver);
 	action = [options] { return run_run(*options); };

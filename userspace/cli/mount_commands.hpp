@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "common/fd.hpp"
@@ -22,6 +23,10 @@ namespace xloop::cli
 void setup_mount(CLI::App &command, Action &action);
 void setup_umount(CLI::App &command, Action &action);
 void setup_run(CLI::App &command, Action &action);
+
+// -t/--types and -o/--options, as mount and run take them.
+void add_fs_options(CLI::App &command, std::optional<std::string> &type,
+                    std::vector<std::string> &options);
 
 // A loop device a command bound for a mount, with what keeps it bound until
 // mount(2) has it: the open device and, with xloop.ko, the handle that owns
