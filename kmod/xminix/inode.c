@@ -168,6 +168,8 @@ int xminix_write_inode(struct inode *inode, struct writeback_control *wbc)
 	int err = 0;
 	void *raw;
 
+	if (READ_ONCE(xminix_sb(sb)->error_ro))
+		return -EROFS;
 	bh = xminix_raw_inode(sb, inode->i_ino, &raw);
 	if (!bh)
 		return -EIO;
@@ -219,7 +221,9 @@ int xminix_write_inode(struct inode *inode, struct writeback_control *wbc)
 /* The last reference went: an unlinked inode gives its zones and slot back. */
 void xminix_evict_inode(struct inode *inode)
 {
-	bool gone = !inode->i_nlink && !is_bad_inode(inode);
+	/* Stopped by errors=remount-ro: an unlinked inode is left to fsck. */
+	bool gone = !inode->i_nlink && !is_bad_inode(inode) &&
+		    !READ_ONCE(xminix_sb(inode->i_sb)->error_ro);
 
 	truncate_inode_pages_final(&inode->i_data);
 	if (gone) {
@@ -278,24 +282,28 @@ int xminix_setattr(struct xminix_idmap *idmap, struct dentry *dentry,
 	err = setattr_prepare(XMINIX_NOP_IDMAP, dentry, attr);
 	if (err)
 		return err;
+	/* Also what a descriptor opened before a forced remount may ask. */
+	err = xminix_change_begin(inode->i_sb);
+	if (err)
+		return err;
 	if ((attr->ia_valid & ATTR_SIZE) && attr->ia_size != inode->i_size) {
-		/* ftruncate() on a descriptor opened before a forced remount. */
-		if (xminix_read_only(inode->i_sb))
-			return -EROFS;
+		/* No direct I/O may still be on its way to zones freed here. */
+		inode_dio_wait(inode);
 		err = inode_newsize_ok(inode, attr->ia_size);
-		if (err)
-			return err;
 		/* Zero the tail of the last block: it may be read back. */
-		err = block_truncate_page(inode->i_mapping, attr->ia_size,
-					  xminix_get_block);
-		if (err)
-			return err;
-		truncate_setsize(inode, attr->ia_size);
-		err = xminix_truncate(inode);
-		if (err)
-			return err;
+		if (!err)
+			err = block_truncate_page(inode->i_mapping,
+						  attr->ia_size,
+						  xminix_get_block);
+		if (!err) {
+			truncate_setsize(inode, attr->ia_size);
+			err = xminix_truncate(inode);
+		}
 	}
-	setattr_copy(XMINIX_NOP_IDMAP, inode, attr);
-	mark_inode_dirty(inode);
-	return 0;
+	if (!err) {
+		setattr_copy(XMINIX_NOP_IDMAP, inode, attr);
+		mark_inode_dirty(inode);
+	}
+	xminix_change_end(inode->i_sb);
+	return err;
 }

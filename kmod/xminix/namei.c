@@ -67,16 +67,24 @@ static int xminix_mknod(struct xminix_idmap *idmap, struct inode *dir,
 			struct dentry *dentry, umode_t mode, dev_t rdev)
 {
 	struct inode *inode;
+	int err;
 
 	/* A device number is kept as 8-bit major and minor. */
 	if (!old_valid_dev(rdev))
 		return -EINVAL;
+	err = xminix_change_begin(dir->i_sb);
+	if (err)
+		return err;
 	inode = xminix_new_inode(idmap, dir, mode);
-	if (IS_ERR(inode))
-		return PTR_ERR(inode);
-	xminix_set_inode_ops(inode, rdev);
-	mark_inode_dirty(inode);
-	return xminix_add_nondir(dir, dentry, inode);
+	if (IS_ERR(inode)) {
+		err = PTR_ERR(inode);
+	} else {
+		xminix_set_inode_ops(inode, rdev);
+		mark_inode_dirty(inode);
+		err = xminix_add_nondir(dir, dentry, inode);
+	}
+	xminix_change_end(dir->i_sb);
+	return err;
 }
 
 static int xminix_create(struct xminix_idmap *idmap, struct inode *dir,
@@ -88,8 +96,13 @@ static int xminix_create(struct xminix_idmap *idmap, struct inode *dir,
 static int xminix_tmpfile(struct xminix_idmap *idmap, struct inode *dir,
 			  struct file *file, umode_t mode)
 {
-	struct inode *inode = xminix_new_inode(idmap, dir, mode);
+	struct inode *inode;
+	int err = xminix_change_begin(dir->i_sb);
 
+	if (err)
+		return err;
+	inode = xminix_new_inode(idmap, dir, mode);
+	xminix_change_end(dir->i_sb);
 	if (IS_ERR(inode))
 		return PTR_ERR(inode);
 	xminix_set_inode_ops(inode, 0);
@@ -107,41 +120,57 @@ static int xminix_symlink(struct xminix_idmap *idmap, struct inode *dir,
 	/* The target is kept in one block, without its NUL. */
 	if (len > dir->i_sb->s_blocksize)
 		return -ENAMETOOLONG;
+	err = xminix_change_begin(dir->i_sb);
+	if (err)
+		return err;
 	inode = xminix_new_inode(idmap, dir, S_IFLNK | 0777);
-	if (IS_ERR(inode))
-		return PTR_ERR(inode);
+	if (IS_ERR(inode)) {
+		err = PTR_ERR(inode);
+		goto out;
+	}
 	xminix_set_inode_ops(inode, 0);
 	err = page_symlink(inode, target, len);
 	if (err) {
 		inode_dec_link_count(inode);
 		iput(inode);
-		return err;
+		goto out;
 	}
-	return xminix_add_nondir(dir, dentry, inode);
+	err = xminix_add_nondir(dir, dentry, inode);
+out:
+	xminix_change_end(dir->i_sb);
+	return err;
 }
 
 static int xminix_link(struct dentry *old_dentry, struct inode *dir,
 		       struct dentry *dentry)
 {
 	struct inode *inode = d_inode(old_dentry);
+	int err = xminix_change_begin(dir->i_sb);
 
+	if (err)
+		return err;
 	inode_set_ctime_current(inode);
 	inode_inc_link_count(inode);
 	ihold(inode);
-	return xminix_add_nondir(dir, dentry, inode);
+	err = xminix_add_nondir(dir, dentry, inode);
+	xminix_change_end(dir->i_sb);
+	return err;
 }
 
 static int xminix_mkdir(struct xminix_idmap *idmap, struct inode *dir,
 			struct dentry *dentry, umode_t mode)
 {
 	struct inode *inode;
-	int err;
+	int err = xminix_change_begin(dir->i_sb);
 
+	if (err)
+		return err;
 	inode_inc_link_count(dir);
 	inode = xminix_new_inode(idmap, dir, S_IFDIR | mode);
 	if (IS_ERR(inode)) {
 		inode_dec_link_count(dir);
-		return PTR_ERR(inode);
+		err = PTR_ERR(inode);
+		goto out;
 	}
 	xminix_set_inode_ops(inode, 0);
 	inode_inc_link_count(inode);
@@ -153,11 +182,15 @@ static int xminix_mkdir(struct xminix_idmap *idmap, struct inode *dir,
 		inode_dec_link_count(inode);
 		iput(inode);
 		inode_dec_link_count(dir);
-		return err;
+		goto out;
 	}
 	d_instantiate(dentry, inode);
 	err = xminix_dir_sync(inode);
-	return err ? err : xminix_dir_sync(dir);
+	if (!err)
+		err = xminix_dir_sync(dir);
+out:
+	xminix_change_end(dir->i_sb);
+	return err;
 }
 
 /* Would lowering @inode's link count by @by take it below @floor? */
@@ -199,19 +232,29 @@ static int xminix_remove_entry(struct inode *dir, struct dentry *dentry)
 
 static int xminix_unlink(struct inode *dir, struct dentry *dentry)
 {
-	int err = xminix_remove_entry(dir, dentry);
+	int err = xminix_change_begin(dir->i_sb);
 
-	return err ? err : xminix_dir_sync(dir);
+	if (err)
+		return err;
+	err = xminix_remove_entry(dir, dentry);
+	if (!err)
+		err = xminix_dir_sync(dir);
+	xminix_change_end(dir->i_sb);
+	return err;
 }
 
 static int xminix_rmdir(struct inode *dir, struct dentry *dentry)
 {
 	struct inode *inode = d_inode(dentry);
-	int err;
+	int err = xminix_change_begin(dir->i_sb);
 
+	if (err)
+		return err;
 	err = xminix_dir_is_empty(inode);
-	if (err <= 0)
-		return err ? err : -ENOTEMPTY;
+	if (err <= 0) {
+		err = err ? err : -ENOTEMPTY;
+		goto out;
+	}
 	/* Its name and its "." go; the parent loses the child's "..". */
 	err = xminix_check_nlink(inode, 2, 0);
 	if (!err)
@@ -219,15 +262,18 @@ static int xminix_rmdir(struct inode *dir, struct dentry *dentry)
 	if (!err)
 		err = xminix_remove_entry(dir, dentry);
 	if (err)
-		return err;
+		goto out;
 	inode_dec_link_count(inode);
 	inode_dec_link_count(dir);
-	return xminix_dir_sync(dir);
+	err = xminix_dir_sync(dir);
+out:
+	xminix_change_end(dir->i_sb);
+	return err;
 }
 
-static int xminix_rename(struct xminix_idmap *idmap, struct inode *old_dir,
-			 struct dentry *old_dentry, struct inode *new_dir,
-			 struct dentry *new_dentry, unsigned int flags)
+/* xminix_rename() within its change. */
+static int xminix_move(struct inode *old_dir, struct dentry *old_dentry,
+		       struct inode *new_dir, struct dentry *new_dentry)
 {
 	struct inode *old_inode = d_inode(old_dentry);
 	struct inode *new_inode = d_inode(new_dentry);
@@ -236,8 +282,6 @@ static int xminix_rename(struct xminix_idmap *idmap, struct inode *old_dir,
 	unsigned long ino;
 	int err;
 
-	if (flags & ~RENAME_NOREPLACE)
-		return -EINVAL;
 	err = xminix_find_entry(old_dir, &old_dentry->d_name, &old_ref, &ino);
 	if (err)
 		return err;
@@ -323,6 +367,22 @@ out_old:
 	return err;
 }
 
+static int xminix_rename(struct xminix_idmap *idmap, struct inode *old_dir,
+			 struct dentry *old_dentry, struct inode *new_dir,
+			 struct dentry *new_dentry, unsigned int flags)
+{
+	int err;
+
+	if (flags & ~RENAME_NOREPLACE)
+		return -EINVAL;
+	err = xminix_change_begin(old_dir->i_sb);
+	if (err)
+		return err;
+	err = xminix_move(old_dir, old_dentry, new_dir, new_dentry);
+	xminix_change_end(old_dir->i_sb);
+	return err;
+}
+
 const struct inode_operations xminix_dir_inode_operations = {
 	.create = xminix_create,
 	.lookup = xminix_lookup,
@@ -334,5 +394,6 @@ const struct inode_operations xminix_dir_inode_operations = {
 	.mknod = xminix_mknod,
 	.rename = xminix_rename,
 	.getattr = xminix_getattr,
+	.setattr = xminix_setattr,
 	.tmpfile = xminix_tmpfile,
 };

@@ -94,13 +94,43 @@ void xminix_corrupt(struct super_block *sb, unsigned long ino,
 	if (!sb->s_root)
 		return;
 	sbi->mount_state |= XMINIX_ERROR_FS;
-	if (sbi->errors == XMINIX_ERRORS_REMOUNT_RO && !sb_rdonly(sb)) {
-		pr_err_ratelimited("xminix (%s): remounting read-only\n",
+	/*
+	 * Read-only from here means every change refused with EROFS
+	 * (xminix_change_begin()), not SB_RDONLY: that flag may only change
+	 * under s_umount, and flipped between freeze_super() and
+	 * thaw_super() it would leave the file system's writers locked out
+	 * for good (ext4 stopped setting it for the same reason).
+	 */
+	if (sbi->errors == XMINIX_ERRORS_REMOUNT_RO && !xminix_read_only(sb)) {
+		pr_err_ratelimited("xminix (%s): read-only from now on (errors=remount-ro)\n",
 				   sb->s_id);
 		xminix_set_no_alloc(sb, true);
 		xminix_end_rw(sb);
-		sb->s_flags |= SB_RDONLY;
+		WRITE_ONCE(sbi->error_ro, true);
 	}
+}
+
+/*
+ * A change to the image begins: -EROFS once a remount (a forced one too,
+ * which does not wait for writers) or errors=remount-ro has made it
+ * read-only.  Called with the VFS's locks of the inodes it changes held;
+ * nothing that may itself begin a change may run until
+ * xminix_change_end().
+ */
+int xminix_change_begin(struct super_block *sb)
+{
+	struct xminix_sb_info *sbi = xminix_sb(sb);
+
+	down_read(&sbi->change_sem);
+	if (!xminix_read_only(sb))
+		return 0;
+	up_read(&sbi->change_sem);
+	return -EROFS;
+}
+
+void xminix_change_end(struct super_block *sb)
+{
+	up_read(&xminix_sb(sb)->change_sem);
 }
 
 static struct inode *xminix_alloc_inode(struct super_block *sb)
@@ -383,6 +413,7 @@ static int xminix_fill_super(struct super_block *sb, struct fs_context *fc)
 		return -ENOMEM;
 	spin_lock_init(&sbi->bitmap_lock);
 	mutex_init(&sbi->free_lock);
+	init_rwsem(&sbi->change_sem);
 	sbi->errors = opts->errors;
 	sb->s_fs_info = sbi;
 
@@ -458,32 +489,38 @@ static int xminix_reconfigure(struct fs_context *fc)
 	struct xminix_options *opts = fc->fs_private;
 	struct super_block *sb = fc->root->d_sb;
 	struct xminix_sb_info *sbi = xminix_sb(sb);
+	bool was_ro = xminix_read_only(sb);
 	bool to_ro = fc->sb_flags & SB_RDONLY;
 
 	/* A reconfigure that does not say ro or rw keeps what it is. */
 	if (!(fc->sb_flags_mask & SB_RDONLY))
-		to_ro = sb_rdonly(sb);
-	/* Dirty pages of shared mappings get their zones here. */
-	sync_filesystem(sb);
+		to_ro = was_ro;
+	/* Stopped by errors=remount-ro: read-write again only after fsck. */
+	if (!to_ro && sb_rdonly(sb) && READ_ONCE(sbi->error_ro))
+		return -EROFS;
 	if (to_ro) {
 		/*
-		 * Then nothing more is allocated: a forced remount (sysrq-u)
-		 * does not wait for writers, and what they would still
-		 * allocate would reach the disk behind the clean state.  The
-		 * second sync writes what was allocated in between.
+		 * A forced remount (sysrq-u) does not wait for writers: wait
+		 * here for the changes under way, and refuse later ones, so
+		 * that none reaches the disk behind the clean state.  The
+		 * sync in between gives dirty pages of shared mappings their
+		 * zones while allocation is still allowed.
 		 */
-		xminix_set_no_alloc(sb, true);
+		down_write(&sbi->change_sem);
 		sync_filesystem(sb);
+		xminix_set_no_alloc(sb, true);
+		up_write(&sbi->change_sem);
 	}
+	sync_filesystem(sb);
 	if (opts->errors_set)
 		sbi->errors = opts->errors;
-	if (to_ro == sb_rdonly(sb))
-		return 0;
-	if (to_ro) {
-		xminix_end_rw(sb);
-	} else {
-		xminix_begin_rw(sb);
-		xminix_set_no_alloc(sb, false);
+	if (to_ro != was_ro && !READ_ONCE(sbi->error_ro)) {
+		if (to_ro) {
+			xminix_end_rw(sb);
+		} else {
+			xminix_begin_rw(sb);
+			xminix_set_no_alloc(sb, false);
+		}
 	}
 	return 0;
 }

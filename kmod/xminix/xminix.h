@@ -49,11 +49,25 @@ struct xminix_sb_info {
 	 */
 	bool no_alloc;
 	/*
+	 * errors=remount-ro has stopped the file system until it is
+	 * unmounted, as ext4 does: no_alloc stays set, no inode or page is
+	 * written back and no inode freed, the error state excepted.
+	 */
+	bool error_ro;
+	/*
 	 * Held while a truncation frees zones, and by allocation: a zone a
 	 * corrupt tree names twice is found free at its second mention, not
 	 * handed to another file in between and freed from under it.
 	 */
 	struct mutex free_lock;
+	/*
+	 * Shared by every change to the image under way (a write, a truncate,
+	 * a namespace change, an attribute change), taken inside the VFS's
+	 * inode locks; exclusive while a remount makes the image read-only,
+	 * so that a change is either whole before the remount's sync or
+	 * refused (xminix_change_begin()).
+	 */
+	struct rw_semaphore change_sem;
 };
 
 struct xminix_inode_info {
@@ -86,6 +100,8 @@ void xminix_dirty_held(struct buffer_head *bh);
 __printf(3, 4)
 void xminix_corrupt(struct super_block *sb, unsigned long ino,
 		    const char *fmt, ...);
+int xminix_change_begin(struct super_block *sb);
+void xminix_change_end(struct super_block *sb);
 
 /* bitmap.c */
 int xminix_new_zone(struct inode *inode, u32 *zone);

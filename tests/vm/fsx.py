@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """A data-integrity checker in the style of fsx: random reads, writes (past
-the end too, leaving holes), truncates both ways, and writes and reads
-through a shared mapping on one file, each checked against an in-memory
+the end too, leaving holes), truncates both ways, writes and reads through
+a shared mapping, and O_DIRECT reads and writes of whole pages (where the
+file system takes O_DIRECT) on one file, each checked against an in-memory
 shadow of what the file must hold; every REMOUNT_EVERY operations the file
 is closed, the file system remounted and the caches dropped, and the whole
 file compared.  Exits 1 at the first mismatch, naming the operation.
 
 usage: fsx.py FILE OPS SEED REMOUNT_COMMAND
   REMOUNT_COMMAND runs through sh between phases (umount and mount again).
+  FSX_DIRECT=1 in the environment: O_DIRECT must open.
 """
 import mmap
 import os
@@ -46,9 +48,48 @@ def span():
     return off, rng.randrange(1, min(MAX - off, 65536) + 1)
 
 
-def op(fd):
-    kind = rng.choice(['read', 'write', 'write', 'truncate', 'mapwrite', 'mapread'])
-    if kind == 'read':
+def open_direct():
+    """A second descriptor with O_DIRECT, or None where it is refused."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_DIRECT)
+    except OSError as e:
+        if os.environ.get('FSX_DIRECT') == '1':
+            fail('O_DIRECT open: %s' % os.strerror(e.errno))
+        return None
+
+
+def aligned_span():
+    off = rng.randrange(0, MAX // PAGE) * PAGE
+    return off, min(MAX - off, rng.randrange(1, 17) * PAGE)
+
+
+def op(fd, dfd):
+    kinds = ['read', 'write', 'write', 'truncate', 'mapwrite', 'mapread']
+    if dfd is not None:
+        kinds += ['dwrite', 'dread']
+    kind = rng.choice(kinds)
+    if kind == 'dwrite':
+        # Page-aligned buffers (anonymous mappings), offsets and lengths.
+        off, n = aligned_span()
+        data = rng.randbytes(n)
+        log.append('dwrite %d+%d' % (off, n))
+        with mmap.mmap(-1, n) as buf:
+            buf[:] = data
+            if os.pwrite(dfd, buf, off) != n:
+                fail('short O_DIRECT write')
+        if off > len(shadow):
+            shadow.extend(bytes(off - len(shadow)))
+        shadow[off:off + n] = data
+    elif kind == 'dread':
+        off, n = aligned_span()
+        log.append('dread %d+%d' % (off, n))
+        with mmap.mmap(-1, n) as buf:
+            got = os.preadv(dfd, [buf], off)
+            want = bytes(shadow[off:off + n])
+            if got != len(want) or buf[:got] != want:
+                fail('O_DIRECT read: %d bytes, expected %d, or other data'
+                     % (got, len(want)))
+    elif kind == 'read':
         off, n = span()
         log.append('read %d+%d' % (off, n))
         check(fd, off, n, 'read')
@@ -90,18 +131,25 @@ def op(fd):
 
 
 fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+dfd = open_direct()
 for i in range(1, nops + 1):
-    op(fd)
+    op(fd, dfd)
     if i % REMOUNT_EVERY == 0 or i == nops:
         if os.fstat(fd).st_size != len(shadow):
             fail('size %d, expected %d' % (os.fstat(fd).st_size, len(shadow)))
         os.close(fd)
+        if dfd is not None:
+            os.close(dfd)
         log.append('remount')
         if subprocess.run(['sh', '-c', remount]).returncode != 0:
             fail('remount failed')
         fd = os.open(path, os.O_RDWR)
+        dfd = open_direct()
         if os.fstat(fd).st_size != len(shadow):
             fail('size after remount %d, expected %d' % (os.fstat(fd).st_size, len(shadow)))
         check(fd, 0, len(shadow), 'whole file after remount')
 os.close(fd)
-print('fsx: seed %d: %d operations, final size %d, no mismatch' % (seed, nops, len(shadow)))
+if dfd is not None:
+    os.close(dfd)
+print('fsx: seed %d: %d operations%s, final size %d, no mismatch'
+      % (seed, nops, '' if dfd is not None else ' (no O_DIRECT here)', len(shadow)))

@@ -6,13 +6,18 @@
 # counts too low, impossible sizes and types): the call fails with EUCLEAN
 # (or EIO from the page cache), nothing is written where the metadata does
 # not say, and the kernel logs no warning (the harness fails the run on
-# one).  errors=remount-ro turns the mount read-only at the first
-# corruption; an unknown option fails the mount.
+# one).  errors=remount-ro refuses every change after the first
+# corruption (met while device-mapper has the file system frozen, too);
+# an unknown option fails the mount.
 # xt-timeout: 600
 . "$XT_LIB"
 . "$XT_TOP/tests/vm/minix-lib.sh"
-trap 'umount mx 2>/dev/null || true; losetup -D 2>/dev/null || true' EXIT
+trap 'umount mx 2>/dev/null || true; dmsetup remove xminix-frozen 2>/dev/null || true
+	losetup -D 2>/dev/null || true' EXIT
 modprobe loop || fail "modprobe loop"
+modprobe dm-mod || fail "modprobe dm-mod"
+# No udev in the guest: dmsetup makes /dev/mapper nodes itself.
+export DM_DISABLE_UDEV=1
 mkdir -p mx
 
 # A V2 image (1 KiB blocks, 64-byte inodes, 32-byte entries) made by the
@@ -199,15 +204,51 @@ run_fault "a symbolic link of length 0" mode4=120777 size4=0 -- "
 assert err(lambda: os.readlink(d + '/d/g')) == 'EUCLEAN'
 "
 
-# errors=remount-ro: the first corruption makes the mount read-only.
+# errors=remount-ro: after the first corruption every change fails with
+# EROFS.  The VFS's read-only flag stays as it is (see xminix_corrupt()):
+# here the corruption is met while device-mapper has the file system frozen
+# (dmsetup suspend), and a flag flipped between freeze and thaw would leave
+# every later writer waiting for ever.  It lasts until the unmount.
+# try_errno CODE: ok, or the errno the Python CODE raised (within 30 s).
+try_errno() {
+	timeout 30 python3 -c "
+import errno, os
+try:
+    $1
+    print('ok')
+except OSError as e:
+    print(errno.errorcode[e.errno])" || echo "timed out"
+}
 cp base.img ro.img
 python3 patch.py ro.img nlinks2=0
 dev=$(losetup -f --show ro.img)
-mount -t xminix -o errors=remount-ro "$dev" mx || fail "mount errors=remount-ro"
+dmsetup create xminix-frozen --noudevsync --table "0 $(blockdev --getsz "$dev") linear $dev 0" ||
+	fail "dmsetup create"
+mount -t xminix -o errors=remount-ro /dev/mapper/xminix-frozen mx || fail "mount errors=remount-ro"
 grep " $PWD/mx " /proc/mounts | grep -q "errors=remount-ro" || fail "errors=remount-ro not in /proc/mounts"
-stat mx/f 2>/dev/null && fail "stat of an entry naming a free inode succeeded"
-grep " $PWD/mx " /proc/mounts | grep -q " ro[ ,]" || fail "not read-only after a corruption"
-expect_fail touch mx/new
+# The root's entries and the inode table's first block (through /h, inode
+# 5) in the cache: the lookup of /f (inode 2) below needs no I/O while the
+# device is suspended.
+ls mx >/dev/null
+stat mx/h >/dev/null
+dmsetup suspend --noudevsync xminix-frozen || fail "dmsetup suspend"
+stat mx/f >/dev/null 2>&1 && fail "stat of an entry naming a free inode succeeded"
+dmsetup resume --noudevsync xminix-frozen || fail "dmsetup resume"
+dmesg | grep -q "xminix (.*): read-only from now on (errors=remount-ro)" ||
+	fail "no message saying the file system is read-only now"
+expect_eq "create after a corruption with errors=remount-ro" EROFS "$(try_errno "open('mx/new', 'w')")"
+expect_eq "rename after a corruption with errors=remount-ro" EROFS \
+	"$(try_errno "os.rename('mx/h', 'mx/h3')")"
+expect_eq "chmod after a corruption with errors=remount-ro" EROFS "$(try_errno "os.chmod('mx/h', 0o600)")"
+expect_eq "a write into a file after a corruption" EROFS \
+	"$(try_errno "os.write(os.open('mx/h', os.O_WRONLY | os.O_APPEND), b'more')")"
+# Stopped until unmounted (as ext4): a remount does not lift it.
+timeout 30 mount -o remount,rw mx || fail "remount,rw after errors=remount-ro"
+expect_eq "create after remount,rw" EROFS "$(try_errno "open('mx/new', 'w')")"
 umount mx
+mount -t xminix /dev/mapper/xminix-frozen mx || fail "mount again after errors=remount-ro"
+expect_eq "create after a new mount" ok "$(try_errno "open('mx/new', 'w')")"
+umount mx
+dmsetup remove --noudevsync xminix-frozen
 losetup -D
 "$XLOOP" fsck -f base.img >/dev/null || fail "the base image is not clean"

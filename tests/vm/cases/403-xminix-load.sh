@@ -2,8 +2,9 @@
 # xminix.ko where users mount it: on the virtio disk itself, and on an image
 # in a file on ext4 (journalled, relatime) attached through xloop.ko
 # (buffered and direct I/O) and through the stock loop.ko.  On each: the
-# fsx-style checker (random reads, writes, holes, truncates and shared
-# mapping writes against a shadow, remounts with dropped caches between),
+# fsx-style checker (random reads, writes, holes, truncates, shared
+# mapping writes and O_DIRECT against a shadow, remounts with dropped
+# caches between),
 # the metadata pattern after sync and drop_caches, and a parallel
 # stress-ng load; then umount, fsck.minix -f and xloop fsck -f clean, and
 # the data read back after a remount.  On the disk, also umount and
@@ -122,7 +123,7 @@ load_xminix() {
 	mkdir -p upper
 	mount -t xminix "$dev" upper || fail "mount xminix $dev"
 	step fsx
-	python3 "$XT_TOP/tests/vm/fsx.py" upper/fsx.dat "$OPS" "$seed" \
+	FSX_DIRECT=1 python3 "$XT_TOP/tests/vm/fsx.py" upper/fsx.dat "$OPS" "$seed" \
 		"umount upper && echo 3 >/proc/sys/vm/drop_caches && mount -t xminix $dev upper" ||
 		fail "fsx on $dev"
 	data_put upper
