@@ -6,14 +6,14 @@
 # remount no write may succeed, every record that was said to be written
 # must be in the image after an unmount and a mount (a write in flight
 # during the remount either ends before its sync or fails), and both fsck
-# tools pass the image.  XT_FORCED_ROUNDS rounds (default 12), each cut at
+# tools pass the image.  XT_FORCED_ROUNDS rounds (default 6), each cut at
 # a random moment.
 # xt-disk: 256
 # xt-timeout: 600
 . "$XT_LIB"
 # shellcheck source=../kmod-lib.sh
 . "$XT_TOP/tests/vm/kmod-lib.sh"
-rounds=${XT_FORCED_ROUNDS:-12}
+rounds=${XT_FORCED_ROUNDS:-6}
 writers=4
 
 grep -qw xminix /proc/filesystems || fail "xminix is not registered"

@@ -185,7 +185,9 @@ done
 echo "minix.ko, recorded:"
 diff ext2.out minix.out || true
 diff -u ext2.out xminix.out || fail "xminix and ext2 differ"
-for t in ext2 minix; do echo "$t with errors=remount-ro, recorded: $(cat "$t.required")"; done
+for t in ext2 minix; do
+	echo "$t with errors=remount-ro, recorded: $(cat "$t.required" 2>/dev/null || echo "the mount refused the option")"
+done
 expect_eq "xminix with errors=remount-ro" "create after refused; remount,rw exit 0, create refused" \
 	"$(cat xminix.required)"
 cat xminix.out
