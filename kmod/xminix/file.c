@@ -16,7 +16,7 @@ static int xminix_read_folio(struct file *file, struct folio *folio)
 static int xminix_writepages(struct address_space *mapping,
 			     struct writeback_control *wbc)
 {
-	if (READ_ONCE(xminix_sb(mapping->host->i_sb)->error_ro))
+	if (xminix_stopped(mapping->host->i_sb))
 		return -EROFS;
 	return mpage_writepages(mapping, wbc, xminix_get_block);
 }

@@ -168,7 +168,7 @@ int xminix_write_inode(struct inode *inode, struct writeback_control *wbc)
 	int err = 0;
 	void *raw;
 
-	if (READ_ONCE(xminix_sb(sb)->error_ro))
+	if (xminix_stopped(sb))
 		return -EROFS;
 	bh = xminix_raw_inode(sb, inode->i_ino, &raw);
 	if (!bh)
@@ -223,7 +223,7 @@ void xminix_evict_inode(struct inode *inode)
 {
 	/* Stopped by errors=remount-ro: an unlinked inode is left to fsck. */
 	bool gone = !inode->i_nlink && !is_bad_inode(inode) &&
-		    !READ_ONCE(xminix_sb(inode->i_sb)->error_ro);
+		    !xminix_stopped(inode->i_sb);
 
 	truncate_inode_pages_final(&inode->i_data);
 	if (gone) {

@@ -496,7 +496,7 @@ static int xminix_reconfigure(struct fs_context *fc)
 	if (!(fc->sb_flags_mask & SB_RDONLY))
 		to_ro = was_ro;
 	/* Stopped by errors=remount-ro: read-write again only after fsck. */
-	if (!to_ro && sb_rdonly(sb) && READ_ONCE(sbi->error_ro))
+	if (!to_ro && sb_rdonly(sb) && xminix_stopped(sb))
 		return -EROFS;
 	if (to_ro) {
 		/*
@@ -514,7 +514,7 @@ static int xminix_reconfigure(struct fs_context *fc)
 	sync_filesystem(sb);
 	if (opts->errors_set)
 		sbi->errors = opts->errors;
-	if (to_ro != was_ro && !READ_ONCE(sbi->error_ro)) {
+	if (to_ro != was_ro && !xminix_stopped(sb)) {
 		if (to_ro) {
 			xminix_end_rw(sb);
 		} else {

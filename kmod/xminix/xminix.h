@@ -61,8 +61,9 @@ struct xminix_sb_info {
 	 */
 	struct mutex free_lock;
 	/*
-	 * Shared by every change to the image under way (a write, a truncate,
-	 * a namespace change, an attribute change), taken inside the VFS's
+	 * Shared by every change to the image under way (a page of a write,
+	 * a truncate, a namespace change, an attribute change), taken inside
+	 * the VFS's
 	 * inode locks; exclusive while a remount makes the image read-only,
 	 * so that a change is either whole before the remount's sync or
 	 * refused (xminix_change_begin()).
@@ -88,6 +89,12 @@ static inline struct xminix_sb_info *xminix_sb(struct super_block *sb)
 static inline struct xminix_inode_info *xminix_i(struct inode *inode)
 {
 	return container_of(inode, struct xminix_inode_info, vfs_inode);
+}
+
+/* errors=remount-ro has stopped the file system (xminix_sb_info.error_ro). */
+static inline bool xminix_stopped(struct super_block *sb)
+{
+	return READ_ONCE(xminix_sb(sb)->error_ro);
 }
 
 static inline bool xminix_zone_valid(const struct xminix_sb_info *sbi, u32 zone)

@@ -58,6 +58,13 @@ def open_direct():
         return None
 
 
+def shadow_write(off, data):
+    """What the file must hold after DATA is written at OFF."""
+    if off > len(shadow):
+        shadow.extend(bytes(off - len(shadow)))
+    shadow[off:off + len(data)] = data
+
+
 def aligned_span():
     off = rng.randrange(0, MAX // PAGE) * PAGE
     return off, min(MAX - off, rng.randrange(1, 17) * PAGE)
@@ -77,9 +84,7 @@ def op(fd, dfd):
             buf[:] = data
             if os.pwrite(dfd, buf, off) != n:
                 fail('short O_DIRECT write')
-        if off > len(shadow):
-            shadow.extend(bytes(off - len(shadow)))
-        shadow[off:off + n] = data
+        shadow_write(off, data)
     elif kind == 'dread':
         off, n = aligned_span()
         log.append('dread %d+%d' % (off, n))
@@ -99,9 +104,7 @@ def op(fd, dfd):
         log.append('write %d+%d' % (off, n))
         if os.pwrite(fd, data, off) != n:
             fail('short write')
-        if off > len(shadow):
-            shadow.extend(bytes(off - len(shadow)))
-        shadow[off:off + n] = data
+        shadow_write(off, data)
     elif kind == 'truncate':
         size = rng.randrange(0, MAX)
         log.append('truncate %d' % size)

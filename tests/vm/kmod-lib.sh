@@ -76,6 +76,19 @@ wait_for() {
 	return 1
 }
 
+# sysrq_remount_ro MOUNTPOINT: an emergency remount read-only of every block
+# device file system (sysrq-u), then wait up to 10 s for MOUNTPOINT to say
+# ro; fails if it does not.
+sysrq_remount_ro() {
+	local _
+	echo u >/proc/sysrq-trigger
+	for _ in $(seq 100); do
+		findmnt -n -o OPTIONS --mountpoint "$1" | grep -q '^ro' && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # stock_loop_load: the oracle, loop.ko of this kernel.
 stock_loop_load() {
 	if grep -q '^loop ' /proc/modules; then rmmod loop; fi

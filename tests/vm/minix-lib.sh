@@ -155,3 +155,33 @@ fuzz_base_image() {
 	) || fail "populate $config"
 	umount mnt
 }
+
+# mount_errno IMAGE TYPE [OPTIONS]: attach IMAGE to a free loop device and
+# mount(2) it on ./mx as TYPE; prints ok (left mounted) or the errno's name.
+mount_errno() {
+	local dev
+	dev=$(losetup -f --show "$1") || fail "losetup $1"
+	python3 - "$dev" "$2" "${3:-}" <<'PY'
+import ctypes, errno, sys
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.mount(sys.argv[1].encode(), b'mx', sys.argv[2].encode(), 0,
+               sys.argv[3].encode() or None)
+print('ok' if r == 0 else errno.errorcode[ctypes.get_errno()])
+PY
+}
+
+# call_errno CODE: run the Python CODE (os imported); prints ok, the name of
+# the errno it raised, "wrong data" for a failed assertion, or "timed out"
+# after 30 s.
+call_errno() {
+	timeout 30 python3 - "$1" <<'PY' || echo "timed out"
+import errno, os, sys
+try:
+    exec(sys.argv[1])
+    print('ok')
+except OSError as e:
+    print(errno.errorcode[e.errno])
+except AssertionError:
+    print('wrong data')
+PY
+}

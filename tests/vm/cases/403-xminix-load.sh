@@ -79,7 +79,7 @@ PY
 # them fail, and after the unmount both fsck tools say whether the image is
 # clean ("clean" or "not clean" on stdout).  Leaves DEV mounted again.
 forced_ro() {
-	local dev=$1 type=$2 load rc _ verdict=clean
+	local dev=$1 type=$2 load rc verdict=clean
 	mkdir -p upper/forced
 	(cd upper/forced && exec timeout -k 10 60 stress-ng --temp-path . --hdd 2 \
 		--hdd-bytes 4M --dir 1 --dir-dirs 64 --rename 1 --timeout 6s --quiet) \
@@ -90,13 +90,7 @@ forced_ro() {
 	printf '%4096s' x >&8
 	printf '%4096s' x >&7
 	sleep 2
-	echo u >/proc/sysrq-trigger
-	for _ in $(seq 100); do
-		findmnt -n -o OPTIONS --mountpoint upper | grep -q '^ro' && break
-		sleep 0.1
-	done
-	findmnt -n -o OPTIONS --mountpoint upper | grep -q '^ro' ||
-		fail "$type: not read-only after sysrq-u"
+	sysrq_remount_ro upper || fail "$type: not read-only after sysrq-u"
 	sleep 2
 	rc=0
 	printf '%65536s' x >&8 2>/dev/null || rc=$?

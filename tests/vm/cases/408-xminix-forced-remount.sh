@@ -90,13 +90,7 @@ for round in $(seq "$rounds"); do
 		for _ in $(seq 300); do [ -s "acks/$w" ] && break; sleep 0.1; done
 	done
 	sleep "0.$((RANDOM % 9 + 1))$((RANDOM % 10))"
-	echo u >/proc/sysrq-trigger
-	for _ in $(seq 100); do
-		findmnt -n -o OPTIONS --mountpoint upper | grep -q '^ro' && break
-		sleep 0.1
-	done
-	findmnt -n -o OPTIONS --mountpoint upper | grep -q '^ro' ||
-		fail "round $round: not read-only after sysrq-u"
+	sysrq_remount_ro upper || fail "round $round: not read-only after sysrq-u"
 	# Writers stop at their first failed write: all of them must.
 	for pid in "${pids[@]}"; do
 		timeout 60 tail --pid="$pid" -f /dev/null ||

@@ -58,36 +58,8 @@ PY
 	esac || fail "zero the link count of inode $3 ($1)"
 }
 
-# mount_errno TYPE IMG OPTIONS: the errno of mount(2), or ok (left mounted).
-mount_errno() {
-	local dev
-	dev=$(losetup -f --show "$2") || fail "losetup $2"
-	python3 - "$dev" "$1" "$3" <<'PY'
-import ctypes, errno, sys
-libc = ctypes.CDLL(None, use_errno=True)
-r = libc.mount(sys.argv[1].encode(), b'mx', sys.argv[2].encode(), 0,
-               sys.argv[3].encode() or None)
-print('ok' if r == 0 else errno.errorcode[ctypes.get_errno()])
-PY
-}
-
 mount_mode() {
 	findmnt -n -o OPTIONS --mountpoint mx | cut -d, -f1
-}
-
-# try CODE: ok, or the errno the Python CODE raised ("wrong data" for a
-# failed assertion).
-try() {
-	python3 - "$1" <<'PY'
-import errno, os, sys
-try:
-    exec(sys.argv[1])
-    print('ok')
-except OSError as e:
-    print(errno.errorcode[e.errno])
-except AssertionError:
-    print('wrong data')
-PY
 }
 
 # checks TYPE: one line per check.
@@ -98,17 +70,17 @@ checks() {
 	for mode in remount-ro continue; do
 		mkimage_of "$t" c.img
 		zero_links "$t" c.img "$ino"
-		got=$(mount_errno "$t" c.img "errors=$mode")
+		got=$(mount_errno c.img "$t" "errors=$mode")
 		echo "errors=$mode: mount $got"
 		[ "$got" = ok ] || { losetup -D; continue; }
-		echo "errors=$mode: lookup $(try "os.stat('mx/d/f')")" >&2
+		echo "errors=$mode: lookup $(call_errno "os.stat('mx/d/f')")" >&2
 		echo "errors=$mode: then $(mount_mode)"
-		got=$(try "open('mx/new', 'w').close()")
+		got=$(call_errno "open('mx/new', 'w').close()")
 		echo "errors=$mode: create after: $got" >&2
 		case $got in EROFS | EIO) got=refused ;; esac
 		rc=0
 		mount -o remount,rw mx 2>/dev/null || rc=$?
-		again=$(try "open('mx/new3', 'w').close()")
+		again=$(call_errno "open('mx/new3', 'w').close()")
 		case $again in EROFS | EIO) again=refused ;; esac
 		if [ "$mode" = continue ]; then
 			echo "errors=$mode: create after $got"
@@ -123,15 +95,15 @@ checks() {
 	# A remount changes errors=: from remount-ro to continue.
 	mkimage_of "$t" c.img
 	zero_links "$t" c.img "$ino"
-	echo "remount: mount $(mount_errno "$t" c.img errors=remount-ro)"
+	echo "remount: mount $(mount_errno c.img "$t" errors=remount-ro)"
 	mount -o remount,errors=continue mx || echo "remount,errors=continue failed"
-	try "os.stat('mx/d/f')" >/dev/null
+	call_errno "os.stat('mx/d/f')" >/dev/null
 	echo "remount,errors=continue: then $(mount_mode)"
 	umount mx
 	losetup -D
 	# An unknown option.
 	mkimage_of "$t" c.img
-	echo "unknown option: mount(2) $(mount_errno "$t" c.img bogus=1)"
+	echo "unknown option: mount(2) $(mount_errno c.img "$t" bogus=1)"
 	losetup -D
 	rc=0
 	mount -o loop,bogus=1 -t "$t" c.img mx 2>/dev/null || rc=$?
@@ -140,7 +112,7 @@ checks() {
 	losetup -D
 	# O_DIRECT, aligned.
 	mount -o loop -t "$t" c.img mx || fail "mount $t"
-	echo "O_DIRECT: $(try "
+	echo "O_DIRECT: $(call_errno "
 import mmap
 fd = os.open('mx/direct', os.O_RDWR | os.O_CREAT | os.O_DIRECT, 0o644)
 buf = mmap.mmap(-1, 4096); buf.write(b'x' * 4096)
@@ -149,12 +121,12 @@ back = mmap.mmap(-1, 4096)
 assert os.preadv(fd, [back], 8192) == 4096 and back[:] == buf[:]
 os.close(fd)
 assert open('mx/direct', 'rb').read() == bytes(8192) + b'x' * 4096")"
-	echo "O_DIRECT at 512 bytes: $(try "
+	echo "O_DIRECT at 512 bytes: $(call_errno "
 import mmap
 fd = os.open('mx/direct', os.O_RDWR | os.O_DIRECT)
 buf = mmap.mmap(-1, 4096); buf.write(b'y' * 4096)
 assert os.pwrite(fd, memoryview(buf)[:512], 512) == 512")"
-	echo "O_DIRECT at 100 bytes: $(try "
+	echo "O_DIRECT at 100 bytes: $(call_errno "
 import mmap
 fd = os.open('mx/direct', os.O_RDWR | os.O_DIRECT)
 os.pwrite(fd, mmap.mmap(-1, 4096), 100)")"
@@ -165,9 +137,9 @@ os.pwrite(fd, mmap.mmap(-1, 4096), 100)")"
 	echo "remount,ro with a writer: exit $rc, $(mount_mode)"
 	exec 9>&-
 	mount -o remount,ro mx && echo "remount,ro idle: $(mount_mode)"
-	echo "write when ro: $(try "open('mx/new2', 'w').close()")"
+	echo "write when ro: $(call_errno "open('mx/new2', 'w').close()")"
 	mount -o remount,rw mx && echo "remount,rw: $(mount_mode)"
-	echo "write when rw again: $(try "open('mx/new2', 'w').close()")"
+	echo "write when rw again: $(call_errno "open('mx/new2', 'w').close()")"
 	umount mx
 	losetup -D
 	rc=0
