@@ -83,6 +83,7 @@ run_case() {
 	log=$out/cases/$name.log
 	timeout=$(sed -n 's/^# *xt-timeout: *\([0-9][0-9]*\).*/\1/p' "$path" | head -n 1)
 	timeout=${timeout:-$XT_CASE_TIMEOUT}
+	timeout=$((timeout * ${XT_TIMEOUT_SCALE:-1}))
 	export XT_TMP=/tmp/xt/$name XT_CASE=$name XT_BOOT=1
 	# The boot after this case cut the power (xt_power_cut).
 	[ "$name" = "${XT_RESUME:-}" ] && XT_BOOT=${XT_RESUME_BOOT:-2}

@@ -26,6 +26,8 @@
 #
 # Environment: BUILD (default build), XT_ACCEL (kvm|tcg, default: probed),
 # XT_LIMIT (seconds for a whole boot, default: from the cases), XT_MEM (MiB, default 2048), XT_SMP (default 2), XT_CASE_TIMEOUT (default 120 s),
+# XT_TIMEOUT_SCALE (every case's timeout multiplied; default 4 for a debug
+# kernel, else 1),
 # XT_JOBS (kernels booted at once, default: one per host CPU, as memory allows;
 # see below), XT_KERNEL_ARGS (appended to the guest kernel's
 # command line, e.g. "slub_debug=FZPU" to catch slab corruption where it happens),
@@ -87,12 +89,16 @@ accel=$("$here/accel.sh")
 mem=${XT_MEM:-2048}
 smp=${XT_SMP:-2}
 case_timeout=${XT_CASE_TIMEOUT:-120}
+# A debug kernel (KASAN, lockdep) runs the same case several times slower.
+scale=1
+for k in "${kernels[@]}"; do case $k in *-xloop-debug) scale=4 ;; esac; done
+scale=${XT_TIMEOUT_SCALE:-$scale}
 # The whole boot's limit: boot allowance plus every case's own limit
 # (XT_LIMIT overrides it).
 limit=90
 for c in ${cases[@]+"${cases[@]}"}; do
 	t=$(sed -n 's/^# *xt-timeout: *\([0-9][0-9]*\).*/\1/p' "$c" | head -n 1)
-	limit=$((limit + ${t:-$case_timeout} + 15))
+	limit=$((limit + ${t:-$case_timeout} * scale + 15))
 done
 limit=${XT_LIMIT:-$limit}
 disk_mib=0
@@ -137,6 +143,7 @@ boot_once() {
 		echo "XT_RESUME=$(printf %q "$resume")"
 		echo "XT_RESUME_BOOT=$((${3:-1} + 1))"
 		echo "XT_CASE_TIMEOUT=$case_timeout"
+		echo "XT_TIMEOUT_SCALE=$scale"
 		echo "XT_DISK_MIB=$disk_mib"
 		echo "XT_RECORD=$(printf %q "${XT_RECORD:-}")"
 	} >"$dir/plan.env"

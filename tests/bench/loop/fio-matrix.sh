@@ -57,12 +57,27 @@ for dir in /bench /bench-tmpfs; do
 	dd if=/dev/zero of=$dir/img bs=1M count="$size" conv=fsync status=none
 done
 
-# fio_bw TARGET RW BS QD DIRECT: throughput in KiB/s (read + write).
-fio_bw() {
-	fio --name=b --filename="$1" --rw="$2" --bs="$3" --iodepth="$4" \
+# cpu_busy: the clock ticks every CPU spent not idle (user, system, interrupts).
+cpu_busy() {
+	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8; exit }' /proc/stat
+}
+
+# fio_run TARGET RW BS QD DIRECT: "throughput CPU", the throughput in KiB/s
+# (read + write) and the CPU time the whole guest spent per request, in
+# microseconds: what a request costs, apart from the time the CPUs sat idle
+# waiting (for the disk, or for a wakeup to arrive).
+fio_run() {
+	local before res after bs_kib=${3%k}
+	[[ $3 != *M ]] || bs_kib=$((${3%M} * 1024))
+	before=$(cpu_busy)
+	res=$(fio --name=b --filename="$1" --rw="$2" --bs="$3" --iodepth="$4" \
 		--direct="$5" --ioengine=libaio --size="${size}M" --runtime="$runtime" \
-		--time_based --minimal 2>/dev/null |
-		awk -F';' '{ print $7 + $48 }'
+		--time_based --minimal 2>/dev/null)
+	after=$(cpu_busy)
+	awk -F';' -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" -v bs="$bs_kib" '{
+		ops = ($6 + $47) / bs
+		printf "%d %.1f\n", $7 + $48, ops ? ticks * 1e6 / hz / ops : 0
+	}' <<<"$res"
 }
 
 # xloop_attach: bind an xloop device to /bench/img in this mode; sets xdev.
@@ -115,7 +130,7 @@ for mode in buffered direct; do
 	for row in "${rows[@]}"; do
 		read -r rw bs qd <<<"$row"
 		[[ "$backing $mode $row" =~ $only ]] || continue
-		declare -A vals=()
+		declare -A vals=() cpus=()
 		row_targets=("${targets[@]}")
 		[ "$qd" != 1 ] || row_targets+=(nullb base)
 		nrow=${#row_targets[@]}
@@ -136,14 +151,20 @@ for mode in buffered direct; do
 				esac
 				sync
 				echo 3 >/proc/sys/vm/drop_caches
-				vals[$target]+="$(fio_bw "$dev" "$rw" "$bs" "$qd" "$direct") "
+				read -r kib cpu <<<"$(fio_run "$dev" "$rw" "$bs" "$qd" "$direct")"
+				vals[$target]+="$kib "
+				cpus[$target]+="$cpu "
 			done
 		done
-		# One line per target: its samples, in the order of the repeats.
+		# One line per target: its samples, in the order of the repeats;
+		# then the drivers' CPU time per request.
 		for target in "${row_targets[@]}"; do
 			echo "$backing-$mode $rw $bs $qd $target ${vals[$target]}" >>"$out"
 		done
-		unset vals
+		for target in xloop loop; do
+			echo "$backing-$mode $rw $bs $qd cpu-$target ${cpus[$target]}" >>"$out"
+		done
+		unset vals cpus
 	done
 	"$probe" detach "$xdev"
 	losetup -d "$ldev"
@@ -160,7 +181,11 @@ echo TABLE
 # how many repeats xloop was ahead: under TCG one run of a target differs
 # from the next by up to 30% alone, so where two targets meet the same limit
 # (the disk) a ratio just under 1 with xloop ahead in about half the repeats
-# is a tie; behind in all of them, it is slower (sign test).
+# is a tie; behind in all of them, it is slower (sign test).  The last three
+# columns: the guest's CPU time per request (median, microseconds) with xloop
+# and with loop.ko, and their ratio (the median of each repeat's): what the
+# drivers cost apart from idle time, which under TCG is mostly the price of
+# waking a halted virtual CPU.
 awk '
 function median(v, n,    i, j, t) {
 	for (i = 2; i <= n; i++)
@@ -210,14 +235,14 @@ END {
 	if (ab) printf " %12s", "xloop@B"
 	printf " %12s %12s %8s", "x/loop", "x/raw", "raw+blk"
 	if (ab) printf " %12s", "x/B"
-	printf "\n"
+	printf " %9s %9s %8s\n", "us/req x", "us/req lo", "cpu x/lo"
 	for (i = 1; i <= n; i++) {
 		k = order[i]
 		printf "%-34s %12d %12d %12d", k, bw(k, "xloop"), bw(k, "loop"), bw(k, "raw")
 		if (ab) printf " %12d", bw(k, "xloopB")
 		printf " %12s %12s %8s", versus(k, "xloop", "loop"), versus(k, "xloop", "raw"), raw_blk(k)
 		if (ab) printf " %12s", versus(k, "xloop", "xloopB")
-		printf "\n"
+		printf " %9.1f %9.1f %8.2f\n", bw(k, "cpu-xloop"), bw(k, "cpu-loop"), ratio(k, "cpu-xloop", "cpu-loop")
 	}
 }' "$out"
 umount /bench /bench-tmpfs
