@@ -26,8 +26,8 @@
 #
 # Environment: BUILD (default build), XT_ACCEL (kvm|tcg, default: probed),
 # XT_LIMIT (seconds for a whole boot, default: from the cases), XT_MEM (MiB, default 2048), XT_SMP (default 2), XT_CASE_TIMEOUT (default 120 s),
-# XT_TIMEOUT_SCALE (every case's timeout multiplied; default 4 for a debug
-# kernel, else 1),
+# XT_TIMEOUT_SCALE (every case's timeout multiplied; default 4 if a target
+# kernel is a debug kernel, else 1),
 # XT_JOBS (kernels booted at once, default: one per host CPU, as memory allows;
 # see below), XT_KERNEL_ARGS (appended to the guest kernel's
 # command line, e.g. "slub_debug=FZPU" to catch slab corruption where it happens),
@@ -89,10 +89,12 @@ accel=$("$here/accel.sh")
 mem=${XT_MEM:-2048}
 smp=${XT_SMP:-2}
 case_timeout=${XT_CASE_TIMEOUT:-120}
-# A debug kernel (KASAN, lockdep) runs the same case several times slower.
+# A debug kernel (KASAN, lockdep) runs the same case several times slower;
+# one factor for the whole run, 4 if any of its kernels is a debug kernel.
 scale=1
 for k in "${kernels[@]}"; do case $k in *-xloop-debug) scale=4 ;; esac; done
 scale=${XT_TIMEOUT_SCALE:-$scale}
+[[ $scale =~ ^[1-9][0-9]*$ ]] || { echo "vm: XT_TIMEOUT_SCALE must be a positive integer" >&2; exit 2; }
 # The whole boot's limit: boot allowance plus every case's own limit
 # (XT_LIMIT overrides it).
 limit=90

@@ -72,9 +72,10 @@ fio_run() {
 	before=$(cpu_busy)
 	res=$(fio --name=b --filename="$1" --rw="$2" --bs="$3" --iodepth="$4" \
 		--direct="$5" --ioengine=libaio --size="${size}M" --runtime="$runtime" \
-		--time_based --minimal 2>/dev/null)
+		--time_based --minimal 2>/dev/null) || return 1
 	after=$(cpu_busy)
-	awk -F';' -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" -v bs="$bs_kib" '{
+	# The terse line (version 3) only.
+	awk -F';' -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" -v bs="$bs_kib" '$1 == 3 {
 		ops = ($6 + $47) / bs
 		printf "%d %.1f\n", $7 + $48, ops ? ticks * 1e6 / hz / ops : 0
 	}' <<<"$res"
@@ -151,7 +152,9 @@ for mode in buffered direct; do
 				esac
 				sync
 				echo 3 >/proc/sys/vm/drop_caches
-				read -r kib cpu <<<"$(fio_run "$dev" "$rw" "$bs" "$qd" "$direct")"
+				res=$(fio_run "$dev" "$rw" "$bs" "$qd" "$direct") || res=
+				[ -n "$res" ] || fail "fio $rw $bs QD$qd on $dev"
+				read -r kib cpu <<<"$res"
 				vals[$target]+="$kib "
 				cpus[$target]+="$cpu "
 			done
