@@ -74,11 +74,13 @@ fio_run() {
 		--direct="$5" --ioengine=libaio --size="${size}M" --runtime="$runtime" \
 		--time_based --minimal 2>/dev/null) || return 1
 	after=$(cpu_busy)
-	# The terse line (version 3) only.
+	# The terse line (version 3) only; none is a failure.
 	awk -F';' -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" -v bs="$bs_kib" '$1 == 3 {
 		ops = ($6 + $47) / bs
 		printf "%d %.1f\n", $7 + $48, ops ? ticks * 1e6 / hz / ops : 0
-	}' <<<"$res"
+		found = 1
+	}
+	END { exit !found }' <<<"$res"
 }
 
 # xloop_attach: bind an xloop device to /bench/img in this mode; sets xdev.
@@ -152,8 +154,8 @@ for mode in buffered direct; do
 				esac
 				sync
 				echo 3 >/proc/sys/vm/drop_caches
-				res=$(fio_run "$dev" "$rw" "$bs" "$qd" "$direct") || res=
-				[ -n "$res" ] || fail "fio $rw $bs QD$qd on $dev"
+				res=$(fio_run "$dev" "$rw" "$bs" "$qd" "$direct") ||
+					fail "fio $rw $bs QD$qd on $dev"
 				read -r kib cpu <<<"$res"
 				vals[$target]+="$kib "
 				cpus[$target]+="$cpu "
