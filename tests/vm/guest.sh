@@ -78,7 +78,7 @@ step() {
 
 # run_case PATH: one case, in its own scratch directory, under a timeout.
 run_case() {
-	local path=$1 name timeout rc log reason
+	local path=$1 name timeout rc log reason start=$SECONDS
 	name=$(basename "$path" .sh)
 	log=$out/cases/$name.log
 	timeout=$(sed -n 's/^# *xt-timeout: *\([0-9][0-9]*\).*/\1/p' "$path" | head -n 1)
@@ -93,6 +93,9 @@ run_case() {
 	[ "$XT_BOOT" != 1 ] || : >"$log"
 	(cd "$XT_TMP" && exec timeout -k 10 "$timeout" bash "$path") >>"$log" 2>&1 </dev/null
 	rc=$?
+	# Its run time, for run.sh's list of the slowest (of a case that cut the
+	# power: its last boot's part).
+	echo $((SECONDS - start)) >"$out/cases/$name.seconds"
 	# A case that returns did not cut the power, whatever it meant to do.
 	rm -f "$out/power-cut"
 	# Nothing a case started may outlive it (we are PID 1: this spares us).
