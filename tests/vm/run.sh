@@ -28,8 +28,8 @@
 # XT_LIMIT (seconds for a whole boot, default: from the cases), XT_MEM (MiB, default 2048), XT_SMP (default 2), XT_CASE_TIMEOUT (default 120 s),
 # XT_TIMEOUT_SCALE (every case's timeout multiplied; default 4 if a target
 # kernel is a debug kernel, else 1),
-# XT_JOBS (kernels booted at once, default: one per host CPU, as memory allows;
-# see below), XT_KERNEL_ARGS (appended to the guest kernel's
+# XT_JOBS (kernels booted at once, default: host CPUs / XT_SMP, at least 1, as
+# memory allows; see below), XT_KERNEL_ARGS (appended to the guest kernel's
 # command line, e.g. "slub_debug=FZPU" to catch slab corruption where it happens),
 # XT_RECORD=1 (a record run, e.g. the stock minix.ko on corrupt images: an
 # oops does not panic the guest, and kernel warnings and taints are logged,
@@ -88,6 +88,7 @@ fi
 accel=$("$here/accel.sh")
 mem=${XT_MEM:-2048}
 smp=${XT_SMP:-2}
+[[ $smp =~ ^[1-9][0-9]*$ ]] || { echo "vm: XT_SMP must be a positive integer" >&2; exit 2; }
 case_timeout=${XT_CASE_TIMEOUT:-120}
 # A debug kernel (KASAN, lockdep) runs the same case several times slower;
 # one factor for the whole run, 4 if any of its kernels is a debug kernel.
