@@ -85,17 +85,22 @@ if [ ${#patterns[@]} -gt 0 ] && [ ${#cases[@]} -eq 0 ]; then
 	exit 2
 fi
 
-accel=$("$here/accel.sh")
+# positive_int NAME VALUE: VALUE goes into arithmetic; refuse anything else.
+positive_int() {
+	[[ $2 =~ ^[1-9][0-9]*$ ]] || { echo "vm: $1 must be a positive integer" >&2; exit 2; }
+}
 mem=${XT_MEM:-2048}
+# SMP guests find races a uniprocessor guest cannot.
 smp=${XT_SMP:-2}
-[[ $smp =~ ^[1-9][0-9]*$ ]] || { echo "vm: XT_SMP must be a positive integer" >&2; exit 2; }
+positive_int XT_SMP "$smp"
 case_timeout=${XT_CASE_TIMEOUT:-120}
 # A debug kernel (KASAN, lockdep) runs the same case several times slower;
 # one factor for the whole run, 4 if any of its kernels is a debug kernel.
 scale=1
 for k in "${kernels[@]}"; do case $k in *-xloop-debug) scale=4 ;; esac; done
 scale=${XT_TIMEOUT_SCALE:-$scale}
-[[ $scale =~ ^[1-9][0-9]*$ ]] || { echo "vm: XT_TIMEOUT_SCALE must be a positive integer" >&2; exit 2; }
+positive_int XT_TIMEOUT_SCALE "$scale"
+accel=$("$here/accel.sh")
 # The whole boot's limit: boot allowance plus every case's own limit
 # (XT_LIMIT overrides it).
 limit=90
