@@ -48,7 +48,10 @@ export XT_ACCEL
 run_part lint "$top/scripts/lint.sh"
 run_part unit bash -c "cd '$build' && ctest --output-on-failure"
 run_part fuzz "$top/tests/fuzz/run.sh" 20
-run_part vm "$top/tests/vm/run.sh"
+# The cases that look for no race in 1-vCPU guests, one per host CPU (both
+# kernels at once on 2 CPUs); then the rest in 2-vCPU guests (run.sh -s).
+run_part vm-1cpu "$top/tests/vm/run.sh" -s 1 -o "$build/vm-1cpu"
+run_part vm "$top/tests/vm/run.sh" -s 2
 run_part vm-selftest "$top/tests/vm/selftest.sh"
 
 echo "$passed passed, $failed failed"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run VM test cases on target kernels under QEMU and report TAP.
 #
-#   run.sh [-k RELEASE]... [-c CASE]... [-d CASES_DIR] [-m MODULE.ko]... [-o OUT]
+#   run.sh [-k RELEASE]... [-c CASE]... [-d CASES_DIR] [-m MODULE.ko]... [-s VCPUS] [-o OUT]
 #
 #   -k  kernel release to boot (repeatable; default: every target kernel)
 #   -c  case to run: a name or glob over case names without ".sh" (repeatable;
@@ -11,6 +11,9 @@
 #       built for that kernel in $BUILD/modules/<release>/)
 #   -o  output directory (default: $BUILD/vm); each kernel gets OUT/<release>/
 #       with console.log, results.tap and per-case logs
+#   -s  only the cases that ask for VCPUS virtual CPUs, in guests of that many
+#       (a case says "# xt-smp: 1" when one is enough: it looks for no race;
+#       the others ask for 2); without -s, every case in guests of XT_SMP
 #
 # A case that needs a real disk says "# xt-disk: MIB" and gets a virtio-blk disk
 # of that size (the largest any selected case asks for), backed by a sparse
@@ -28,7 +31,7 @@
 # XT_LIMIT (seconds for a whole boot, default: from the cases), XT_MEM (MiB, default 2048), XT_SMP (default 2), XT_CASE_TIMEOUT (default 120 s),
 # XT_TIMEOUT_SCALE (every case's timeout multiplied; default 4 if a target
 # kernel is a debug kernel, else 1),
-# XT_JOBS (kernels booted at once, default: host CPUs / XT_SMP, at least 1, as
+# XT_JOBS (kernels booted at once, default: host CPUs / vCPUs per guest, at least 1, as
 # memory allows; see below), XT_KERNEL_ARGS (appended to the guest kernel's
 # command line, e.g. "slub_debug=FZPU" to catch slab corruption where it happens),
 # XT_RECORD=1 (a record run, e.g. the stock minix.ko on corrupt images: an
@@ -46,14 +49,15 @@ top=$(cd "$here/../.." && pwd)
 build=${BUILD:-build}
 case $build in /*) ;; *) build=$top/$build ;; esac
 
-kernels=() patterns=() modules=() cases_dir=$here/cases out=
-while getopts 'k:c:d:m:o:h' opt; do
+kernels=() patterns=() modules=() cases_dir=$here/cases out='' vcpus=''
+while getopts 'k:c:d:m:o:s:h' opt; do
 	case $opt in
 	k) kernels+=("$OPTARG") ;;
 	c) patterns+=("$OPTARG") ;;
 	d) cases_dir=$(cd "$OPTARG" && pwd) ;;
 	m) modules+=("$(realpath "$OPTARG")") ;;
 	o) out=$OPTARG ;;
+	s) vcpus=$OPTARG ;;
 	*) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
 	esac
 done
@@ -63,11 +67,21 @@ out=$(cd "$out" && pwd)
 [ ${#kernels[@]} -gt 0 ] || mapfile -t kernels < <("$top/scripts/kernels.sh")
 [ ${#kernels[@]} -gt 0 ] || { echo "vm: no target kernels; run 'make deps'" >&2; exit 2; }
 
-# Select cases: every *.sh in the directory, filtered by the patterns.
+# positive_int NAME VALUE: VALUE goes into arithmetic; refuse anything else.
+positive_int() {
+	[[ $2 =~ ^[1-9][0-9]*$ ]] || { echo "vm: $1 must be a positive integer" >&2; exit 2; }
+}
+[ -z "$vcpus" ] || positive_int "-s" "$vcpus"
+
+# Select cases: every *.sh in the directory, filtered by the patterns and -s.
 cases=()
 for path in "$cases_dir"/*.sh; do
 	[ -e "$path" ] || continue
 	name=$(basename "$path" .sh)
+	if [ -n "$vcpus" ]; then
+		want=$(sed -n 's/^# *xt-smp: *\([0-9][0-9]*\).*/\1/p' "$path" | head -n 1)
+		[ "${want:-2}" = "$vcpus" ] || continue
+	fi
 	if [ ${#patterns[@]} -eq 0 ]; then
 		cases+=("$path")
 		continue
@@ -80,18 +94,16 @@ for path in "$cases_dir"/*.sh; do
 		fi
 	done
 done
-if [ ${#patterns[@]} -gt 0 ] && [ ${#cases[@]} -eq 0 ]; then
-	echo "vm: no case matches: ${patterns[*]} (in $cases_dir)" >&2
+if [ ${#cases[@]} -eq 0 ] && { [ ${#patterns[@]} -gt 0 ] || [ -n "$vcpus" ]; }; then
+	what=${patterns[*]-}
+	[ -z "$vcpus" ] || what="${what:+$what, }xt-smp: $vcpus"
+	echo "vm: no case matches: $what (in $cases_dir)" >&2
 	exit 2
 fi
 
-# positive_int NAME VALUE: VALUE goes into arithmetic; refuse anything else.
-positive_int() {
-	[[ $2 =~ ^[1-9][0-9]*$ ]] || { echo "vm: $1 must be a positive integer" >&2; exit 2; }
-}
 mem=${XT_MEM:-2048}
 # SMP guests find races a uniprocessor guest cannot.
-smp=${XT_SMP:-2}
+smp=${vcpus:-${XT_SMP:-2}}
 positive_int XT_SMP "$smp"
 case_timeout=${XT_CASE_TIMEOUT:-120}
 # A debug kernel (KASAN, lockdep) runs the same case several times slower;

@@ -1,5 +1,6 @@
 #!/bin/bash
 # The guest sees the host's tools and this checkout's build, and can write.
+# xt-smp: 1
 . "$XT_LIB"
 
 expect_eq "running kernel" "$XT_KVER" "$(uname -r)"

@@ -4,6 +4,7 @@
 # xloop.ko (native mode) on the same kernel, and the outputs must match.
 # The 32-bit build of the probe does the same through the compat path.
 # xt-timeout: 240
+# xt-smp: 1
 . "$XT_LIB"
 # shellcheck source=../kmod-lib.sh
 . "$XT_TOP/tests/vm/kmod-lib.sh"

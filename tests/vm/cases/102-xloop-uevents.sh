@@ -1,6 +1,7 @@
 #!/bin/bash
 # uevents of attach, capacity changes and detach (change, RESIZE=1,
 # DISK_MEDIA_CHANGE=1) against loop.ko's on the same kernel.
+# xt-smp: 1
 . "$XT_LIB"
 # shellcheck source=../kmod-lib.sh
 . "$XT_TOP/tests/vm/kmod-lib.sh"

@@ -8,6 +8,7 @@
 # against the stock loop.ko and against the drop-in; the outputs must match.
 # Beside the stock loop.ko, the drop-in does not load.
 # xt-timeout: 240
+# xt-smp: 1
 . "$XT_LIB"
 # shellcheck source=../kmod-lib.sh
 . "$XT_TOP/tests/vm/kmod-lib.sh"

@@ -2,6 +2,7 @@
 # Module parameters (max_loop, max_part, hw_queue_depth), creating a device
 # by opening its node, native mode beside loop.ko, and rmmod refused while a
 # device is bound or open.
+# xt-smp: 1
 . "$XT_LIB"
 # shellcheck source=../kmod-lib.sh
 . "$XT_TOP/tests/vm/kmod-lib.sh"

@@ -2,6 +2,7 @@
 # Recursion refused: a device backed by itself directly (covered by case
 # 101), through a chain of xloop devices (101), and through a stock loop.ko
 # device, whose backing file xloop finds through loop.ko's sysfs attribute.
+# xt-smp: 1
 . "$XT_LIB"
 # shellcheck source=../kmod-lib.sh
 . "$XT_TOP/tests/vm/kmod-lib.sh"

@@ -8,6 +8,7 @@
 # without O_SYNC is only in the page cache when the power goes, and is lost
 # (the check can tell a kept write from a lost one).
 # xt-disk: 256
+# xt-smp: 1
 . "$XT_LIB"
 # shellcheck source=../kmod-lib.sh
 . "$XT_TOP/tests/vm/kmod-lib.sh"

@@ -7,6 +7,7 @@
 # cgroup run several times faster.
 # xt-disk: 256
 # xt-timeout: 300
+# xt-smp: 1
 . "$XT_LIB"
 # shellcheck source=../kmod-lib.sh
 . "$XT_TOP/tests/vm/kmod-lib.sh"

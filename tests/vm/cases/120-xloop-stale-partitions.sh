@@ -5,6 +5,7 @@
 # as the kernel's own scan would drop them (6.12's loop.ko keeps them across
 # LOOP_CHANGE_FD, describing the old file).  With scanning on, the switch
 # reads the new file's table.
+# xt-smp: 1
 . "$XT_LIB"
 # shellcheck source=../kmod-lib.sh
 . "$XT_TOP/tests/vm/kmod-lib.sh"

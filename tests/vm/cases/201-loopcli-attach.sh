@@ -5,6 +5,7 @@
 # options on the stock loop.ko; then the same through xloop.ko, native (names
 # read xloopN as loopN) and drop-in.
 # xt-timeout: 240
+# xt-smp: 1
 . "$XT_LIB"
 # shellcheck source=../kmod-lib.sh
 . "$XT_TOP/tests/vm/kmod-lib.sh"

@@ -5,6 +5,7 @@
 # (losetup and xloop both see /dev/loop*), and on xloop.ko native (names
 # read xloopN as loopN).  The DRIVER column says who serves each device.
 # xt-timeout: 240
+# xt-smp: 1
 . "$XT_LIB"
 # shellcheck source=../kmod-lib.sh
 . "$XT_TOP/tests/vm/kmod-lib.sh"

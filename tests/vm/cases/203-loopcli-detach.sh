@@ -5,6 +5,7 @@
 # losetup on loop.ko, then through xloop.ko native and drop-in.  Then what
 # losetup lacks: detach by backing file.
 # xt-timeout: 240
+# xt-smp: 1
 . "$XT_LIB"
 # shellcheck source=../kmod-lib.sh
 . "$XT_TOP/tests/vm/kmod-lib.sh"

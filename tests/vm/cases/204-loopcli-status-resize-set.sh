@@ -4,6 +4,7 @@
 # on loop.ko, then through xloop.ko native and drop-in.  Direct I/O is also
 # tried on a block-device backing (a loop device), which 6.1's tmpfs lacks.
 # xt-timeout: 240
+# xt-smp: 1
 . "$XT_LIB"
 # shellcheck source=../kmod-lib.sh
 . "$XT_TOP/tests/vm/kmod-lib.sh"

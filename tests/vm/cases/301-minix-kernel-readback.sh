@@ -4,6 +4,7 @@
 # modes, links, owners, mtimes, sizes, contents, symlink targets, device
 # numbers.  Both fsck.minix -f and xloop fsck -f then pass.
 # xt-timeout: 600
+# xt-smp: 1
 . "$XT_LIB"
 . "$XT_TOP/tests/vm/minix-lib.sh"
 trap minix_cleanup EXIT

@@ -4,6 +4,7 @@
 # minix.ko writes to them in turn, xloop fsck -f (and fsck.minix -f for 1 KiB
 # blocks) pass and the model still agrees with the kernel.
 # xt-timeout: 600
+# xt-smp: 1
 . "$XT_LIB"
 . "$XT_TOP/tests/vm/minix-lib.sh"
 trap minix_cleanup EXIT

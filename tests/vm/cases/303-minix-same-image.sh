@@ -5,6 +5,7 @@
 # inode, lowest free zone, indirect blocks before their data, first free
 # directory slot, freed inodes and zones reused.
 # xt-timeout: 600
+# xt-smp: 1
 . "$XT_LIB"
 . "$XT_TOP/tests/vm/minix-lib.sh"
 trap minix_cleanup EXIT

@@ -6,6 +6,7 @@
 # works.  Unmounted, the same commands work.  The device is an xloop device
 # over a file, as users have it.  get and put refuse the file under the
 # device and the device over the file as they refuse the image itself.
+# xt-smp: 1
 . "$XT_LIB"
 # shellcheck source=../kmod-lib.sh
 . "$XT_TOP/tests/vm/kmod-lib.sh"

@@ -6,6 +6,7 @@
 # "/.badblocks", and the tool's writes stay off them.  mkfs -l FILE with
 # the same numbers on a file gives the same result.
 # xt-disk: 16
+# xt-smp: 1
 . "$XT_LIB"
 # shellcheck source=../minix-lib.sh
 . "$XT_TOP/tests/vm/minix-lib.sh"

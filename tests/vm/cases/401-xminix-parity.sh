@@ -12,6 +12,7 @@
 # Removals follow a sync, so that what writeback leaves does not depend on
 # when it ran.
 # xt-timeout: 900
+# xt-smp: 1
 . "$XT_LIB"
 . "$XT_TOP/tests/vm/minix-lib.sh"
 trap 'minix_cleanup; umount mx 2>/dev/null || true' EXIT

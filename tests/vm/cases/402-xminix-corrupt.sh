@@ -10,6 +10,7 @@
 # corruption (met while device-mapper has the file system frozen, too);
 # an unknown option fails the mount.
 # xt-timeout: 600
+# xt-smp: 1
 . "$XT_LIB"
 . "$XT_TOP/tests/vm/minix-lib.sh"
 trap 'umount mx 2>/dev/null || true; dmsetup remove xminix-frozen 2>/dev/null || true

@@ -11,6 +11,7 @@
 # up to V1's limit and past it, symlinks up to the block size, device nodes,
 # fifos, names of the longest length and one past it.
 # xt-timeout: 1500
+# xt-smp: 1
 . "$XT_LIB"
 . "$XT_TOP/tests/vm/minix-lib.sh"
 trap 'minix_cleanup; umount mx 2>/dev/null || true' EXIT

@@ -10,6 +10,7 @@
 # one.  (minix.ko writes the directory block but not the directory's grown
 # size, so its renames into new blocks would be lost: no oracle here.)
 # xt-disk: 64
+# xt-smp: 1
 . "$XT_LIB"
 # shellcheck source=../kmod-lib.sh
 . "$XT_TOP/tests/vm/kmod-lib.sh"

@@ -11,6 +11,7 @@
 # With XT_FUZZ_SIDE_BY_SIDE=1 (tests/vm/record, make minix-ko-record) each
 # image then goes to the stock minix.ko too, whose splats are recorded.
 # xt-timeout: 2400
+# xt-smp: 1
 . "$XT_LIB"
 # shellcheck source=../kmod-lib.sh
 . "$XT_TOP/tests/vm/kmod-lib.sh"

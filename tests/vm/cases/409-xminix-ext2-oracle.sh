@@ -20,6 +20,7 @@
 # create through, 6.12 refuses it.  xminix refuses every change until the
 # file system is unmounted, a remount,rw included.
 # xt-timeout: 600
+# xt-smp: 1
 . "$XT_LIB"
 . "$XT_TOP/tests/vm/minix-lib.sh"
 trap 'minix_cleanup; umount mx 2>/dev/null || true' EXIT
