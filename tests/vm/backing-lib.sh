@@ -52,11 +52,13 @@ image_make() {
 # through DRIVER (xloop or loop) in MODE (buffered or dio), the backing file
 # opened O_SYNC with "sync"; prints the device.
 image_attach() {
-	local driver=$1 file=$2 mode=$3 sync=${4:-} opts=(partscan)
+	local driver=$1 file=$2 mode=$3 sync=${4:-} opts=(partscan) dev
 	[ "$mode" = dio ] && opts+=(dio)
 	[ "$sync" = sync ] && opts+=(sync)
-	"$XL_PROBE" attach "/dev/$driver-control" "$driver" "$file" "${opts[@]}" ||
+	dev=$("$XL_PROBE" attach "/dev/$driver-control" "$driver" "$file" "${opts[@]}") ||
 		fail "attach $file through $driver ($mode)"
+	expect_dio "$dev" "$mode" "$file"
+	echo "$dev"
 }
 
 # image_detach DEV: detach, then wait until the device has let go.

@@ -132,3 +132,15 @@ no_device_bound() {
 	done
 	return 0
 }
+
+# expect_dio DEV MODE FILE: a device attached with direct I/O asked for (MODE
+# dio*) does direct I/O wherever FILE takes O_DIRECT (not tmpfs before 6.6),
+# and one attached without does not: a silent fall-back to the page cache
+# would run a buffered case twice and pass.
+expect_dio() {
+	local want=0
+	case $2 in
+	dio*) dd if="$3" of=/dev/null bs=4096 count=1 iflag=direct status=none 2>/dev/null && want=1 ;;
+	esac
+	expect_eq "$1 ($2) loop/dio" "$want" "$(cat "/sys/block/${1#/dev/}/loop/dio")"
+}

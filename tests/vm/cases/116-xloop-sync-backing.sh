@@ -53,6 +53,7 @@ for mode in "${modes[@]}"; do
 	case $mode in dio-*) opts+=(dio) ;; esac
 	case $mode in *-sync) opts+=(sync) ;; esac
 	dev=$("$XL_PROBE" attach /dev/xloop-control xloop back/img "${opts[@]}")
+	expect_dio "$dev" "$mode" back/img
 	head -c 65536 /dev/urandom >"$state/$mode"
 	dd if="$state/$mode" of="$dev" bs=64k seek=$((n * 16)) oflag=direct status=none ||
 		fail "$mode: write to $dev"

@@ -44,6 +44,7 @@ rate() {
 		opts=()
 		[ "$mode" = dio ] && opts=(dio)
 		dev=$("$XL_PROBE" attach "/dev/$driver-control" "$driver" back/img "${opts[@]}")
+		expect_dio "$dev" "$mode" back/img
 		sync
 		echo 3 >/proc/sys/vm/drop_caches
 		fio --name=r --filename="$dev" --readonly --rw=read --bs=64k --direct=1 \
