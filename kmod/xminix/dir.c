@@ -45,12 +45,13 @@ static const char *xminix_dirent_name(struct super_block *sb, const void *de,
 
 /*
  * The used entry for @name among the @bytes of entries at @kaddr, or NULL;
- * the first free slot's offset in @free when it is still -1.  The name field
- * holds @name and, when shorter, a NUL after it.  A lookup passes thousands
- * of entries, free ones (which keep their old names) and other names among
- * them, so the loop is built once per inode number width (@width a
- * constant) and tests the cheapest things first: the inode number, the
- * first byte, the byte after the name.
+ * unless @free is NULL, the first free slot's offset in *@free when it is
+ * still -1.  The name field holds @name and, when shorter, a NUL after it.
+ * A lookup passes thousands of entries, free ones (which keep their old
+ * names) and other names among them, so the loop is built for each inode
+ * number width (@width a constant) and for lookups that want no free slot
+ * (@free a constant NULL), and tests the cheapest things first: the inode
+ * number, the first byte, the byte after the name.
  */
 static __always_inline void *xminix_scan_page(void *kaddr, unsigned int bytes,
 					      unsigned int size,
@@ -68,7 +69,7 @@ static __always_inline void *xminix_scan_page(void *kaddr, unsigned int bytes,
 				       le16_to_cpup((const __le16 *)de);
 
 		if (!ino) {
-			if (*free < 0)
+			if (free && *free < 0)
 				*free = off;
 			continue;
 		}
@@ -80,10 +81,14 @@ static __always_inline void *xminix_scan_page(void *kaddr, unsigned int bytes,
 	return NULL;
 }
 
-/* xminix_scan_page() for @sb's entry layout.  @name fits an entry. */
-static void *xminix_page_find(struct super_block *sb, void *kaddr,
-			      unsigned int bytes, const struct qstr *name,
-			      int *free)
+/*
+ * xminix_scan_page() for @sb's entry layout.  @name fits an entry.  Inlined,
+ * so that a constant NULL @free takes its test out of the loop.
+ */
+static __always_inline void *xminix_page_find(struct super_block *sb,
+					      void *kaddr, unsigned int bytes,
+					      const struct qstr *name,
+					      int *free)
 {
 	const struct xminix_sb_info *sbi = xminix_sb(sb);
 
@@ -245,7 +250,6 @@ int xminix_find_entry(struct inode *dir, const struct qstr *name,
 	struct folio *folio;
 	unsigned long n;
 	void *kaddr, *de;
-	int free = -1;
 
 	/* Longer than the field: no entry can hold it (nor be read past). */
 	if (!name->len || name->len > xminix_sb(sb)->name_len)
@@ -255,7 +259,7 @@ int xminix_find_entry(struct inode *dir, const struct qstr *name,
 		if (IS_ERR(kaddr))
 			return PTR_ERR(kaddr);
 		de = xminix_page_find(sb, kaddr, xminix_dir_page_bytes(dir, n),
-				      name, &free);
+				      name, NULL);
 		if (de) {
 			ref->folio = folio;
 			ref->page = kaddr;

@@ -123,6 +123,29 @@ static int xminix_walk(struct inode *inode, struct xminix_path *path,
 }
 
 /*
+ * Does every slot a walk of @path read, down to @reached, still hold the
+ * pointer it read there?  Then the walk's result stands and need not be
+ * read again.  The buffers @path holds stay the block device's only ones
+ * for their zones, so a zone freed and reused since is read through the
+ * same buffer: equal pointers all the way down are the same branch.
+ * Called with tree_sem held for writing.
+ */
+static bool xminix_path_intact(struct inode *inode,
+			       const struct xminix_path *path,
+			       unsigned int reached)
+{
+	unsigned int level;
+
+	if (xminix_i(inode)->i_zone[path->off[0]] != path->step[0].key)
+		return false;
+	for (level = 1; level <= reached; level++)
+		if (xminix_ptr_get(inode->i_sb, path->step[level].bh->b_data,
+				   path->off[level]) != path->step[level].key)
+			return false;
+	return true;
+}
+
+/*
  * The buffer of a zone just given to @inode (an indirect
  * block): zero-filled, dirty, tied to @inode for fsync.
  */
@@ -219,14 +242,16 @@ int xminix_map_block(struct inode *inode, u64 block, bool create, u32 *zone,
 	err = xminix_walk(inode, &path, &reached);
 	if (!err)
 		*zone = path.step[reached].key;
-	xminix_path_release(&path);
 	up_read(&xi->tree_sem);
 	if (err || *zone || !create)
-		return err;
+		goto out;
 
 	down_write(&xi->tree_sem);
-	/* Walk again: another writer may have grown the branch meanwhile. */
-	err = xminix_walk(inode, &path, &reached);
+	/* Truncation or another allocation may have changed the branch. */
+	if (!xminix_path_intact(inode, &path, reached)) {
+		xminix_path_release(&path);
+		err = xminix_walk(inode, &path, &reached);
+	}
 	if (!err) {
 		*zone = path.step[reached].key;
 		if (!*zone) {
@@ -234,8 +259,9 @@ int xminix_map_block(struct inode *inode, u64 block, bool create, u32 *zone,
 			*fresh = !err;
 		}
 	}
-	xminix_path_release(&path);
 	up_write(&xi->tree_sem);
+out:
+	xminix_path_release(&path);
 	return err;
 }
 
