@@ -4,7 +4,9 @@
 # backing disk, set for the process that attaches and reads the device,
 # throttles the device's reads (buffered and direct-I/O devices), for
 # xloop.ko as for loop.ko, measured side by side; the same reads outside the
-# cgroup run several times faster.
+# cgroup run several times faster.  And the page cache of a buffered
+# device's backing file is charged to the memory cgroup of the process that
+# writes to the device, as loop.ko charges it, so memory limits apply.
 # xt-disk: 256
 # xt-timeout: 300
 # xt-smp: 1
@@ -14,10 +16,12 @@
 cg=/sys/fs/cgroup
 limited=$cg/xt-limited
 limit=$((1024 * 1024))	# bytes per second
+writers=$cg/xt-writers
 cleanup() {
 	xl_restore
 	if mountpoint -q back; then umount back; fi
 	if [ -d $limited ]; then rmdir $limited; fi
+	if [ -d $writers ]; then rmdir $writers; fi
 	return 0
 }
 trap cleanup EXIT
@@ -72,4 +76,46 @@ for mode in buffered dio; do
 	[ "$free" -ge $((limit * 4 / 1024)) ] ||
 		fail "$mode: outside the cgroup, xloop reads only $free KiB/s (the check cannot tell)"
 done
+
+# charged DRIVER GROUP: KiB of file pages charged to $writers while a shell
+# in GROUP writes 32 MiB to a buffered device (attached from the root
+# cgroup) with O_DIRECT, so that the only page cache the writes fill is the
+# backing file's, through the driver.
+charged() {
+	local driver=$1 group=$2 dev before after
+	dev=$("$XL_PROBE" attach "/dev/$driver-control" "$driver" back/img) ||
+		fail "attach back/img through $driver"
+	expect_dio "$dev" buffered back/img
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	before=$(awk '$1 == "file" { print $2 }' $writers/memory.stat)
+	(
+		echo "$BASHPID" >"$group/cgroup.procs"
+		dd if=/dev/zero of="$dev" bs=1M count=32 oflag=direct status=none
+	) || fail "$driver: write 32 MiB to $dev"
+	after=$(awk '$1 == "file" { print $2 }' $writers/memory.stat)
+	"$XL_PROBE" detach "$dev" || fail "detach $dev"
+	sleep 0.3
+	echo $(((after - before) / 1024))
+}
+
+grep -qw memory $cg/cgroup.controllers || fail "no memory controller"
+echo +memory >$cg/cgroup.subtree_control || fail "enable the memory controller"
+mkdir $writers
+stock_loop_load
+stock_in=$(charged loop $writers) || exit 1
+stock_out=$(charged loop $cg) || exit 1
+stock_loop_unload
+ours_in=$(charged xloop $writers) || exit 1
+ours_out=$(charged xloop $cg) || exit 1
+echo "page cache charged to the writer's cgroup (KiB): loop.ko $stock_in, xloop.ko $ours_in;" \
+	"written from outside it: loop.ko $stock_out, xloop.ko $ours_out"
+# Most of the 32 MiB, and next to nothing when another cgroup writes.
+if [ "$stock_in" -lt $((24 * 1024)) ] || [ "$stock_out" -gt 4096 ]; then
+	fail "loop.ko does not charge the writer's cgroup here: the oracle does not hold"
+fi
+[ "$ours_in" -ge $((24 * 1024)) ] ||
+	fail "xloop.ko charged $ours_in KiB of the 32 MiB to the writer's memory cgroup"
+[ "$ours_out" -le 4096 ] ||
+	fail "xloop.ko charged $ours_out KiB to a cgroup that did not write"
 no_device_bound xloop
