@@ -247,11 +247,11 @@ backing_cleanup() {
 # The stacked setups: the bottom (backing) file system, the mode of both
 # devices, the middle file system (in the lower image, holding the upper
 # image) and the upper file systems ("minix" is the stock minix.ko here;
-# xminix has its turn in 114 and 115).  Every bottom, mode, middle and upper
-# of the single-level matrix appears, and every pair of them (bottom and
-# upper, bottom and mode, upper and middle, ...) in at least one row: 15
-# exercises instead of the 60 of the whole product, which
-# XT_STACKED=full (in $BUILD/xloop-knobs.env) runs.
+# xminix has its turn in 114 and 115).  Every backing file system and mode
+# of 114 and 115 is a bottom, and every pair of values of two dimensions
+# (bottom and upper, bottom and mode, upper and middle, ...) is in at least
+# one exercise: 15 exercises on 10 lower images instead of the 60 of the
+# whole product, which XT_STACKED=full (in $BUILD/xloop-knobs.env) runs.
 STACKED_SETUPS=(
 	'ext4 buffered ext4 ext4,minix'
 	'ext4 dio xfs xfs'

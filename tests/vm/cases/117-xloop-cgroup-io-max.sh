@@ -5,9 +5,10 @@
 # throttles the device's reads (buffered and direct-I/O devices), for
 # xloop.ko as for loop.ko, measured side by side; the same reads outside the
 # cgroup run several times faster.  And the page cache of a buffered
-# device's backing file is charged to the memory cgroup of the process that
-# writes to the device, as loop.ko charges it, so memory limits apply.
-# xt-disk: 256
+# device's backing file (on ext4 and XFS) is charged to the memory cgroup of
+# the process that writes to the device, as loop.ko charges it, not to
+# another writer's, and that cgroup's memory.max holds it without a kill.
+# xt-disk: 512
 # xt-timeout: 300
 # xt-smp: 1
 . "$XT_LIB"
@@ -18,10 +19,11 @@ limited=$cg/xt-limited
 limit=$((1024 * 1024))	# bytes per second
 writers=$cg/xt-writers
 cleanup() {
-	xl_restore
-	if mountpoint -q back; then umount back; fi
-	if [ -d $limited ]; then rmdir $limited; fi
-	if [ -d $writers ]; then rmdir $writers; fi
+	# Each step on its own: one that fails does not keep the next.
+	xl_restore || true
+	if mountpoint -q back; then umount back || true; fi
+	if [ -d $limited ]; then rmdir $limited || true; fi
+	if [ -d $writers ]; then rmdir $writers || true; fi
 	return 0
 }
 trap cleanup EXIT
@@ -39,18 +41,22 @@ mkdir back
 mount "$XT_DISK" back || fail "mount"
 dd if=/dev/urandom of=back/img bs=1M count=64 conv=fsync status=none
 
+drop_caches() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+}
+
 # rate DRIVER MODE CGROUP: KiB/s of 3 s of direct 64 KiB reads of a device
 # that a shell in CGROUP attached (DRIVER, buffered or dio) and reads.
 rate() {
 	local driver=$1 mode=$2 group=$3
 	(
-		echo "$BASHPID" >"$group/cgroup.procs"
+		echo "$BASHPID" >"$group/cgroup.procs" || exit 1
 		opts=()
 		[ "$mode" = dio ] && opts=(dio)
 		dev=$("$XL_PROBE" attach "/dev/$driver-control" "$driver" back/img "${opts[@]}")
 		expect_dio "$dev" "$mode" back/img
-		sync
-		echo 3 >/proc/sys/vm/drop_caches
+		drop_caches
 		fio --name=r --filename="$dev" --readonly --rw=read --bs=64k --direct=1 \
 			--ioengine=psync --runtime=3 --time_based --minimal 2>/dev/null |
 			awk -F';' '{ print $7 }'
@@ -77,45 +83,93 @@ for mode in buffered dio; do
 		fail "$mode: outside the cgroup, xloop reads only $free KiB/s (the check cannot tell)"
 done
 
-# charged DRIVER GROUP: KiB of file pages charged to $writers while a shell
-# in GROUP writes 32 MiB to a buffered device (attached from the root
-# cgroup) with O_DIRECT, so that the only page cache the writes fill is the
-# backing file's, through the driver.
-charged() {
-	local driver=$1 group=$2 dev before after
+# in_cgroup GROUP COMMAND...: COMMAND in a shell moved into GROUP.
+in_cgroup() {
+	local group=$1
+	shift
+	(
+		echo "$BASHPID" >"$group/cgroup.procs" || exit 1
+		"$@"
+	)
+}
+
+# file_kib GROUP: KiB of page cache charged to GROUP.
+file_kib() {
+	awk '$1 == "file" { print int($2 / 1024) }' "$1/memory.stat"
+}
+
+# event GROUP NAME: the count of memory.events NAME of GROUP.
+event() {
+	awk -v n="$2" '$1 == n { print $2 }' "$1/memory.events"
+}
+
+# charging DRIVER: for a buffered device over back/img, attached from the
+# root cgroup: the KiB of page cache charged to $writers while a shell in
+# it writes the image's first 32 MiB, then while the root cgroup writes the
+# next 32 MiB, both to the same device; then the same writer under a
+# memory.max of 16 MiB writing all 64 MiB: "IN OUT MAX OOM" (MAX: times the
+# limit was hit, OOM: kills).  The writes are O_DIRECT, so the only page
+# cache they fill is the backing file's, through the driver.
+charging() {
+	local driver=$1 dev in out max oom before
 	dev=$("$XL_PROBE" attach "/dev/$driver-control" "$driver" back/img) ||
 		fail "attach back/img through $driver"
 	expect_dio "$dev" buffered back/img
-	sync
-	echo 3 >/proc/sys/vm/drop_caches
-	before=$(awk '$1 == "file" { print $2 }' $writers/memory.stat)
-	(
-		echo "$BASHPID" >"$group/cgroup.procs"
-		dd if=/dev/zero of="$dev" bs=1M count=32 oflag=direct status=none
-	) || fail "$driver: write 32 MiB to $dev"
-	after=$(awk '$1 == "file" { print $2 }' $writers/memory.stat)
+	drop_caches
+	before=$(file_kib $writers)
+	in_cgroup $writers dd if=/dev/zero of="$dev" bs=1M count=32 oflag=direct status=none ||
+		fail "$driver: write 32 MiB to $dev from $writers"
+	in=$(($(file_kib $writers) - before))
+	before=$(file_kib $writers)
+	in_cgroup $cg dd if=/dev/zero of="$dev" bs=1M seek=32 count=32 oflag=direct status=none ||
+		fail "$driver: write 32 MiB to $dev from the root cgroup"
+	out=$(($(file_kib $writers) - before))
+	drop_caches
+	max=$(event $writers max) oom=$(event $writers oom_kill)
+	echo 16M >$writers/memory.max || fail "set memory.max"
+	in_cgroup $writers dd if=/dev/zero of="$dev" bs=1M count=64 oflag=direct conv=fsync status=none ||
+		fail "$driver: write 64 MiB to $dev under memory.max"
+	max=$(($(event $writers max) - max)) oom=$(($(event $writers oom_kill) - oom))
+	echo max >$writers/memory.max
 	"$XL_PROBE" detach "$dev" || fail "detach $dev"
 	sleep 0.3
-	echo $(((after - before) / 1024))
+	echo "$in $out $max $oom"
 }
 
 grep -qw memory $cg/cgroup.controllers || fail "no memory controller"
 echo +memory >$cg/cgroup.subtree_control || fail "enable the memory controller"
 mkdir $writers
-stock_loop_load
-stock_in=$(charged loop $writers) || exit 1
-stock_out=$(charged loop $cg) || exit 1
-stock_loop_unload
-ours_in=$(charged xloop $writers) || exit 1
-ours_out=$(charged xloop $cg) || exit 1
-echo "page cache charged to the writer's cgroup (KiB): loop.ko $stock_in, xloop.ko $ours_in;" \
-	"written from outside it: loop.ko $stock_out, xloop.ko $ours_out"
-# Most of the 32 MiB, and next to nothing when another cgroup writes.
-if [ "$stock_in" -lt $((24 * 1024)) ] || [ "$stock_out" -gt 4096 ]; then
-	fail "loop.ko does not charge the writer's cgroup here: the oracle does not hold"
-fi
-[ "$ours_in" -ge $((24 * 1024)) ] ||
-	fail "xloop.ko charged $ours_in KiB of the 32 MiB to the writer's memory cgroup"
-[ "$ours_out" -le 4096 ] ||
-	fail "xloop.ko charged $ours_out KiB to a cgroup that did not write"
+# On ext4 (buffered writes that block) and XFS (NOWAIT buffered writes).
+for fs in ext4 xfs; do
+	umount back || fail "umount back"
+	case $fs in
+	ext4) mkfs.ext4 -q -F "$XT_DISK" ;;
+	xfs) mkfs.xfs -q -f "$XT_DISK" ;;
+	esac || fail "mkfs.$fs"
+	mount "$XT_DISK" back || fail "mount $fs"
+	dd if=/dev/zero of=back/img bs=1M count=64 conv=fsync status=none || fail "write back/img"
+	stock_loop_load
+	figures=$(charging loop) || exit 1
+	read -r s_in s_out s_max s_oom <<<"$figures"
+	stock_loop_unload
+	figures=$(charging xloop) || exit 1
+	read -r x_in x_out x_max x_oom <<<"$figures"
+	echo "$fs: page cache charged to the writer's cgroup (KiB): loop.ko $s_in, xloop.ko $x_in;" \
+		"while another cgroup writes: loop.ko $s_out, xloop.ko $x_out;" \
+		"under memory.max 16M, limit hit: loop.ko $s_max, xloop.ko $x_max times, OOM kills $s_oom, $x_oom"
+	# Most of the 32 MiB, next to nothing when another cgroup writes, and
+	# the limit reached (by the backing file's pages) without a kill.
+	if [ "$s_in" -lt $((24 * 1024)) ] || [ "$s_out" -gt 4096 ] || [ "$s_max" -lt 1 ]; then
+		fail "$fs: loop.ko does not charge the writer's cgroup here: the oracle does not hold"
+	fi
+	[ "$x_in" -ge $((24 * 1024)) ] ||
+		fail "$fs: xloop.ko charged $x_in KiB of the 32 MiB to the writer's memory cgroup"
+	[ "$x_out" -le 4096 ] ||
+		fail "$fs: xloop.ko charged $x_out KiB to a cgroup that did not write"
+	[ "$x_max" -ge 1 ] ||
+		fail "$fs: writing 64 MiB through xloop.ko never reached the writer's memory.max of 16 MiB"
+	if [ "$x_oom" != 0 ] || [ "$s_oom" != 0 ]; then
+		fail "$fs: an OOM kill in the writer's cgroup (loop.ko $s_oom, xloop.ko $x_oom)"
+	fi
+done
 no_device_bound xloop
