@@ -3,8 +3,8 @@
  * xminix: directories, arrays of fixed-size entries ({inode, name}: 16, 32
  * or 64 bytes) in the directory's zones, kept in the directory's own page
  * cache as minix.ko keeps them: a scan maps one page per PAGE_SIZE of
- * entries, its zones mapped once by xminix_get_block() (every pointer
- * range-checked) when the page is read.  A new entry takes the first free
+ * entries, its zones mapped by xminix_get_block() (every pointer
+ * range-checked) when the page is read and again at its first change.  A new entry takes the first free
  * slot, else goes at the end, as minix.ko does; a removed entry only has its
  * inode number cleared.  Entry 0 is ".", entry 1 "..".  Holes read as free
  * slots.  Entries are changed with the directory locked for writing (the
@@ -12,6 +12,8 @@
  * block_write_end(), so that writeback never sees half an entry.
  */
 #include "xminix.h"
+
+#include <linux/pagemap.h>
 
 static unsigned int xminix_ino_width(struct super_block *sb)
 {
@@ -44,14 +46,16 @@ static const char *xminix_dirent_name(struct super_block *sb, const void *de,
 }
 
 /*
- * The used entry for @name among the @bytes of entries at @kaddr, or NULL;
- * unless @free is NULL, the first free slot's offset in *@free when it is
- * still -1.  The name field holds @name and, when shorter, a NUL after it.
+ * The used entry for @name (not empty) among the @bytes of entries at
+ * @kaddr, or NULL; unless @free is NULL, the first free slot's offset in
+ * *@free when it is still -1.  The name field holds @name and, when shorter, a NUL after it.
  * A lookup passes thousands of entries, free ones (which keep their old
  * names) and other names among them, so the loop is built for each inode
  * number width (@width a constant) and for lookups that want no free slot
  * (@free a constant NULL), and tests the cheapest things first: the inode
- * number, the first byte, the byte after the name.
+ * number, the byte after the name, the name's last byte (names in one
+ * directory often share a prefix, as file-0001, file-0002, ...), then the
+ * rest.
  */
 static __always_inline void *xminix_scan_page(void *kaddr, unsigned int bytes,
 					      unsigned int size,
@@ -73,17 +77,19 @@ static __always_inline void *xminix_scan_page(void *kaddr, unsigned int bytes,
 				*free = off;
 			continue;
 		}
-		if (field[0] != want[0] || (len < name_len && field[len]))
+		if ((len < name_len && field[len]) ||
+		    field[len - 1] != want[len - 1])
 			continue;
-		if (!memcmp(field, want, len))
+		if (!memcmp(field, want, len - 1))
 			return kaddr + off;
 	}
 	return NULL;
 }
 
 /*
- * xminix_scan_page() for @sb's entry layout.  @name fits an entry.  Inlined,
- * so that a constant NULL @free takes its test out of the loop.
+ * xminix_scan_page() for @sb's entry layout.  @name fits an entry and is
+ * not empty.  Inlined, so that a constant NULL @free takes its test out of
+ * the loop.
  */
 static __always_inline void *xminix_page_find(struct super_block *sb,
 					      void *kaddr, unsigned int bytes,
@@ -197,6 +203,22 @@ int xminix_dir_sync(struct inode *dir)
 	return err;
 }
 
+/*
+ * Before page @index of the directory open in @file is read: when it is not
+ * in the page cache, start readahead over the rest of the directory (at
+ * most the readahead window), rather than read a page per request.
+ */
+static void xminix_dir_readahead(struct file *file, pgoff_t index)
+{
+	struct inode *dir = file_inode(file);
+	loff_t start = (loff_t)index << PAGE_SHIFT;
+
+	if (!filemap_range_has_page(dir->i_mapping, start,
+				    start + PAGE_SIZE - 1))
+		page_cache_sync_readahead(dir->i_mapping, &file->f_ra, file,
+					  index, xminix_dir_pages(dir) - index);
+}
+
 static int xminix_readdir(struct file *file, struct dir_context *ctx)
 {
 	struct inode *dir = file_inode(file);
@@ -210,6 +232,7 @@ static int xminix_readdir(struct file *file, struct dir_context *ctx)
 
 	ctx->pos = round_up(ctx->pos, size);
 	for (n = ctx->pos >> PAGE_SHIFT; n < xminix_dir_pages(dir); n++) {
+		xminix_dir_readahead(file, n);
 		kaddr = xminix_dir_page(dir, n, &folio);
 		if (IS_ERR(kaddr))
 			return PTR_ERR(kaddr);
@@ -298,6 +321,8 @@ int xminix_add_entry(struct inode *dir, const struct qstr *name,
 	unsigned long n;
 	int err;
 
+	if (!name->len)
+		return -EINVAL;
 	if (name->len > xminix_sb(sb)->name_len)
 		return -ENAMETOOLONG;
 	for (n = 0; n < xminix_dir_pages(dir); n++) {

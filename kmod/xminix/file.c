@@ -13,6 +13,12 @@ static int xminix_read_folio(struct file *file, struct folio *folio)
 	return block_read_full_folio(folio, xminix_get_block);
 }
 
+/* Readahead in bios of many blocks where zones are contiguous. */
+static void xminix_readahead(struct readahead_control *rac)
+{
+	mpage_readahead(rac, xminix_get_block);
+}
+
 static int xminix_writepages(struct address_space *mapping,
 			     struct writeback_control *wbc)
 {
@@ -120,6 +126,7 @@ const struct address_space_operations xminix_aops = {
 	.dirty_folio = block_dirty_folio,
 	.invalidate_folio = block_invalidate_folio,
 	.read_folio = xminix_read_folio,
+	.readahead = xminix_readahead,
 	.writepages = xminix_writepages,
 	.write_begin = xminix_write_begin,
 	.write_end = xminix_write_end,
