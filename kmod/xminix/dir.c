@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * xminix: directories, arrays of fixed-size entries ({inode, name}: 16, 32
- * or 64 bytes) in the directory's zones, kept in the directory's own page
- * cache as minix.ko keeps them: a scan maps one page per PAGE_SIZE of
- * entries, its zones mapped by xminix_get_block() (every pointer
- * range-checked) when the page is read and again at its first change.  A new entry takes the first free
- * slot, else goes at the end, as minix.ko does; a removed entry only has its
- * inode number cleared.  Entry 0 is ".", entry 1 "..".  Holes read as free
- * slots.  Entries are changed with the directory locked for writing (the
- * VFS's i_rwsem), and with the folio locked from __block_write_begin() to
+ * xminix: directories, arrays of fixed-size entries ({inode, name}: 16, 32 or
+ * 64 bytes) in the directory's zones, kept in the directory's own page cache as
+ * minix.ko keeps them: a scan maps one page per PAGE_SIZE of entries, its zones
+ * mapped by xminix_get_block() (every pointer range-checked) when the page is
+ * read and again at its first change.  A new entry takes the first free slot,
+ * else goes at the end, as minix.ko does; a removed entry only has its inode
+ * number cleared.  Entry 0 is ".", entry 1 "..".  Holes read as free slots.
+ * Entries are changed with the directory locked for writing (the VFS's
+ * i_rwsem), and with the folio locked from __block_write_begin() to
  * block_write_end(), so that writeback never sees half an entry.
  */
 #include "xminix.h"
@@ -46,16 +46,15 @@ static const char *xminix_dirent_name(struct super_block *sb, const void *de,
 }
 
 /*
- * The used entry for @name (not empty) among the @bytes of entries at
- * @kaddr, or NULL; unless @free is NULL, the first free slot's offset in
- * *@free when it is still -1.  The name field holds @name and, when shorter, a NUL after it.
- * A lookup passes thousands of entries, free ones (which keep their old
- * names) and other names among them, so the loop is built for each inode
- * number width (@width a constant) and for lookups that want no free slot
- * (@free a constant NULL), and tests the cheapest things first: the inode
- * number, the byte after the name, the name's last byte (names in one
- * directory often share a prefix, as file-0001, file-0002, ...), then the
- * rest.
+ * The used entry for @name (not empty) among the @bytes of entries at @kaddr,
+ * or NULL; unless @free is NULL, the first free slot's offset in *@free when it
+ * is still -1.  The name field holds @name and, when shorter, a NUL after it.
+ * A lookup passes thousands of entries, free ones (which keep their old names)
+ * and other names among them, so the loop is built for each inode number width
+ * (@width a constant) and for lookups that want no free slot (@free a constant
+ * NULL), and tests the cheapest things first: the inode number, the byte after
+ * the name, the name's last byte (names in one directory often share a prefix,
+ * as file-0001, file-0002, ...), then the rest.
  */
 static __always_inline void *xminix_scan_page(void *kaddr, unsigned int bytes,
 					      unsigned int size,

@@ -107,12 +107,6 @@ upper_mount() {
 	mount -t "$1" "$2" "$3" || fail "mount $1 $2 at $3"
 }
 
-# drop_caches: everything written reaches the disks, nothing stays cached.
-drop_caches() {
-	sync
-	echo 3 >/proc/sys/vm/drop_caches
-}
-
 # load_metadata DIR: the pattern that crashed xloop.ko on ext4 backing: files
 # written, everything dropped from the caches, then metadata changes whose
 # reads go through the device while the upper file system has a

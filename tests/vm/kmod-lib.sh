@@ -133,6 +133,12 @@ no_device_bound() {
 	return 0
 }
 
+# drop_caches: everything written reaches the disks, nothing stays cached.
+drop_caches() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+}
+
 # expect_dio DEV MODE FILE: a device attached with direct I/O asked for (MODE
 # dio*) does direct I/O wherever FILE takes O_DIRECT (not tmpfs before 6.6),
 # and one attached without does not: a silent fall-back to the page cache

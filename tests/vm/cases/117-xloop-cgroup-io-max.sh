@@ -41,27 +41,33 @@ mkdir back
 mount "$XT_DISK" back || fail "mount"
 dd if=/dev/urandom of=back/img bs=1M count=64 conv=fsync status=none
 
-drop_caches() {
-	sync
-	echo 3 >/proc/sys/vm/drop_caches
-}
-
-# rate DRIVER MODE CGROUP: KiB/s of 3 s of direct 64 KiB reads of a device
-# that a shell in CGROUP attached (DRIVER, buffered or dio) and reads.
-rate() {
-	local driver=$1 mode=$2 group=$3
+# in_cgroup GROUP COMMAND...: COMMAND in a shell moved into GROUP.
+in_cgroup() {
+	local group=$1
+	shift
 	(
 		echo "$BASHPID" >"$group/cgroup.procs" || exit 1
-		opts=()
-		[ "$mode" = dio ] && opts=(dio)
-		dev=$("$XL_PROBE" attach "/dev/$driver-control" "$driver" back/img "${opts[@]}")
-		expect_dio "$dev" "$mode" back/img
-		drop_caches
-		fio --name=r --filename="$dev" --readonly --rw=read --bs=64k --direct=1 \
-			--ioengine=psync --runtime=3 --time_based --minimal 2>/dev/null |
-			awk -F';' '{ print $7 }'
-		"$XL_PROBE" detach "$dev"
+		"$@"
 	)
+}
+
+# attach_and_read DRIVER MODE: KiB/s of 3 s of direct 64 KiB reads of a
+# device this shell attaches (DRIVER, buffered or dio) and reads.
+attach_and_read() {
+	local driver=$1 mode=$2 opts=() dev
+	[ "$mode" = dio ] && opts=(dio)
+	dev=$("$XL_PROBE" attach "/dev/$driver-control" "$driver" back/img "${opts[@]}")
+	expect_dio "$dev" "$mode" back/img
+	drop_caches
+	fio --name=r --filename="$dev" --readonly --rw=read --bs=64k --direct=1 \
+		--ioengine=psync --runtime=3 --time_based --minimal 2>/dev/null |
+		awk -F';' '{ print $7 }'
+	"$XL_PROBE" detach "$dev"
+}
+
+# rate DRIVER MODE CGROUP: attach_and_read from a shell in CGROUP.
+rate() {
+	in_cgroup "$3" attach_and_read "$1" "$2"
 	sleep 0.3
 }
 
@@ -82,16 +88,6 @@ for mode in buffered dio; do
 	[ "$free" -ge $((limit * 4 / 1024)) ] ||
 		fail "$mode: outside the cgroup, xloop reads only $free KiB/s (the check cannot tell)"
 done
-
-# in_cgroup GROUP COMMAND...: COMMAND in a shell moved into GROUP.
-in_cgroup() {
-	local group=$1
-	shift
-	(
-		echo "$BASHPID" >"$group/cgroup.procs" || exit 1
-		"$@"
-	)
-}
 
 # file_kib GROUP: KiB of page cache charged to GROUP.
 file_kib() {
