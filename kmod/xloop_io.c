@@ -16,8 +16,8 @@
  *
  * The paths:
  *  - reads and writes go to their cgroup's queue (struct xloop_queue), whose
- *    work item takes them in turn under one plug, as loop.ko's per-cgroup
- *    worker does.  Direct I/O it submits as asynchronous kiocbs, completed
+ *    work item takes them in turn, as loop.ko's per-cgroup worker does.
+ *    Direct I/O it submits as asynchronous kiocbs under one plug, completed
  *    by the backing device.  Buffered I/O it tries with IOCB_NOWAIT where the
  *    file says it takes that (compat.h): what the page cache can do at once
  *    is done there, and what would block goes to a work item of the
@@ -438,8 +438,8 @@ static bool xloop_queue_block(struct xloop_queue *q)
 }
 
 /*
- * A cgroup's queue: its reads and writes in turn, until no more come, each
- * batch under one plug.  Buffered ones are tried with IOCB_NOWAIT where the
+ * A cgroup's queue: its reads and writes in turn, until no more come, a
+ * batch of direct I/O under one plug.  Buffered ones are tried with IOCB_NOWAIT where the
  * file allows, but for the last while nothing else waits
  * (xloop_queue_block()); the others the worker does blocking.  Task context
  * (a worker of the device), on behalf of the queue's cgroup (every request
@@ -456,7 +456,15 @@ static void xloop_queue_workfn(struct work_struct *work)
 
 	xloop_blkcg_associate(q->blkcg);
 	while ((list = llist_del_all(&q->cmds))) {
-		blk_start_plug(&plug);
+		/*
+		 * Plugged only for direct I/O, whose submissions do not wait.  A
+		 * buffered request may wait for the I/O it starts, and a plug
+		 * flushed by that sleep dispatches it from kblockd instead.
+		 */
+		bool plugged = READ_ONCE(lo->use_dio);
+
+		if (plugged)
+			blk_start_plug(&plug);
 		/* _safe: a request may end, and come back, once started. */
 		llist_for_each_entry_safe(cmd, next, llist_reverse_order(list),
 					  node) {
@@ -473,7 +481,8 @@ static void xloop_queue_workfn(struct work_struct *work)
 			xloop_io_leave(&ctx, memcg);
 			WRITE_ONCE(q->blocking, false);
 		}
-		blk_finish_plug(&plug);
+		if (plugged)
+			blk_finish_plug(&plug);
 	}
 	xloop_blkcg_associate(NULL);
 }
