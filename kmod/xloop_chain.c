@@ -22,7 +22,7 @@
  *
  * That whole walk (xloop_check_chain()) runs before the bind takes any lock:
  * its path lookups may wait on a stalled FUSE or NFS server, which must stall
- * this bind alone.  The global xloop_validate_mutex is taken, as in loop.ko,
+ * this bind alone (and a fatal signal that ends such a lookup fails it).  The global xloop_validate_mutex is taken, as in loop.ko,
  * when the new backing file is itself a loop device, and for every
  * LOOP_CHANGE_FD; under it xloop_check_devices() walks the chain through
  * xloop devices once more, with no lookups.  That keeps two binds racing
@@ -34,6 +34,7 @@
 #include <linux/fs.h>
 #include <linux/major.h>
 #include <linux/namei.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "xloop.h"
@@ -140,7 +141,11 @@ static int xloop_whole_disk(dev_t dev, dev_t *disk)
 	return xloop_read_sysfs(path, buf, sizeof(buf)) ? 0 : 1;
 }
 
-/* The link under the file named @name (a stock device's backing file). */
+/*
+ * The link under the file named @name (a stock device's backing file).  A
+ * lookup that a fatal signal ended (a hung FUSE or NFS server) fails the
+ * bind: the walk did not get past it.
+ */
 static int xloop_link_of_path(const char *name, struct xloop_link *link)
 {
 	struct inode *inode;
@@ -148,7 +153,7 @@ static int xloop_link_of_path(const char *name, struct xloop_link *link)
 	int next = 0;
 
 	if (kern_path(name, LOOKUP_FOLLOW, &path))
-		return 0;
+		return fatal_signal_pending(current) ? -EINTR : 0;
 	inode = d_backing_inode(path.dentry);
 	if (S_ISBLK(inode->i_mode)) {
 		/* A device node: its number, and the disk from sysfs. */

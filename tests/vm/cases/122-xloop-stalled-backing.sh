@@ -1,0 +1,109 @@
+#!/bin/bash
+# A hung file system stalls only the bind that reaches it.  A stock loop.ko
+# device is bound to a file on a FUSE file system whose server then stops
+# answering (stall_fuse.py; nothing cached, so every path walk asks it).  An
+# xloop bind onto that loop device follows loop.ko's chain by its backing
+# file's path (xloop_chain.c) and so waits on the server; meanwhile binds of
+# other devices (onto a file, onto another stock loop device and LOOP_CHANGE_FD,
+# which take the global lock) and detaches must go through.  A second stalled
+# bind killed with SIGKILL ends, its device left unbound; the first completes
+# once the server answers again.
+# xt-timeout: 300
+. "$XT_LIB"
+# shellcheck source=../kmod-lib.sh
+. "$XT_TOP/tests/vm/kmod-lib.sh"
+# After a failure: the server answers again (a request it holds keeps even a
+# killed caller waiting), the devices go, then the file system and its server.
+cleanup() {
+	rm -f ctl/stall
+	[ -z "${stalled:-}" ] || kill -9 "$stalled" 2>/dev/null || true
+	xl_restore
+	if mountpoint -q fuse; then
+		umount -l fuse || true
+	fi
+	[ -z "${server:-}" ] || kill "$server" 2>/dev/null || true
+	wait
+	return 0
+}
+trap cleanup EXIT
+xl_fresh
+modprobe loop
+modprobe fuse || fail "no fuse.ko"
+wait_for /dev/fuse || fail "no /dev/fuse"
+
+mkdir fuse ctl
+truncate -s 8M fuse-img plain other spare
+printf 'stalled-backing\n' | dd of=fuse-img conv=notrunc status=none
+python3 "$XT_TOP/tests/vm/stall_fuse.py" fuse fuse-img ctl &
+server=$!
+wait_for ctl/ready || fail "the FUSE server did not start"
+ld=$(losetup -f --show fuse/img) || fail "losetup on the FUSE file"
+ld_other=$(losetup -f --show other) || fail "losetup other"
+for n in 4 5 6 7; do
+	"$XL_PROBE" ctl /dev/xloop-control add $n >/dev/null
+	wait_for /dev/xloop$n || fail "no /dev/xloop$n"
+done
+# The walk of a healthy chain through the FUSE file works.  Every device is
+# bound once first: a device keeps its workqueue from then on, so later binds
+# create no thread (kthread_create() gives up when the caller is killed,
+# which would fail a killed bind whatever the walk did).
+for n in 4 7; do
+	"$XL_PROBE" attach /dev/xloop-control xloop "$ld" ro on=/dev/xloop$n >/dev/null ||
+		fail "bind onto $ld before the stall"
+	"$XL_PROBE" detach /dev/xloop$n
+done
+
+# The server stops answering; the next bind onto $ld waits on it.
+touch ctl/stall
+"$XL_PROBE" attach /dev/xloop-control xloop "$ld" ro on=/dev/xloop4 >stalled.out 2>&1 &
+stalled=$!
+wait_for ctl/stalled || fail "the bind onto $ld never reached the FUSE server"
+case $(cat ctl/stalled) in
+"1 LOOKUP" | "3 GETATTR") ;;
+*) fail "the server holds an unexpected request: $(cat ctl/stalled)" ;;
+esac
+
+# Everything else goes on.  Each step has 60 s (they take well under one).
+within() {
+	timeout 60 "$@" || fail "while a bind waits on a hung FUSE server: '$*' failed or hung ($?)"
+}
+within "$XL_PROBE" attach /dev/xloop-control xloop plain on=/dev/xloop5 >/dev/null
+within "$XL_PROBE" attach /dev/xloop-control xloop "$ld_other" ro on=/dev/xloop6 >/dev/null
+expect_eq "LOOP_CHANGE_FD during the stall" "change_fd: 0" "$(timeout 60 "$XL_PROBE" changefd /dev/xloop6 spare)"
+within dd if=/dev/xloop5 of=/dev/null bs=1M status=none
+ld_more=$(within losetup -f --show spare)
+within losetup -d "$ld_more"
+within "$XL_PROBE" detach /dev/xloop5
+within "$XL_PROBE" detach /dev/xloop6
+kill -0 "$stalled" 2>/dev/null || fail "the stalled bind ended while the server was hung: $(cat stalled.out)"
+
+# A second bind onto $ld queues behind the held request; SIGKILL ends it.
+"$XL_PROBE" attach /dev/xloop-control xloop "$ld" ro on=/dev/xloop7 >killed.out 2>&1 &
+killed=$!
+sleep 2
+kill -0 "$killed" 2>/dev/null || fail "the second bind did not wait: $(cat killed.out)"
+kill -9 "$killed"
+for _ in $(seq 100); do
+	kill -0 "$killed" 2>/dev/null || break
+	sleep 0.1
+done
+kill -0 "$killed" 2>/dev/null && fail "a bind waiting on a hung FUSE server ignores SIGKILL"
+wait "$killed" || true
+[ ! -e /sys/block/xloop7/loop/backing_file ] || fail "the killed bind left /dev/xloop7 bound"
+
+# The server answers again: the first bind completes.
+rm ctl/stall
+timeout 60 tail --pid="$stalled" -f /dev/null || fail "the stalled bind did not finish after the server came back"
+wait "$stalled" || fail "the stalled bind failed: $(cat stalled.out)"
+stalled=
+expect_eq "the stalled bind's device" /dev/xloop4 "$(cat stalled.out)"
+expect_eq "its backing file" "$ld" "$(cat /sys/block/xloop4/loop/backing_file)"
+expect_eq "data through xloop -> loop -> FUSE" stalled-backing "$(head -c 15 /dev/xloop4)"
+"$XL_PROBE" detach /dev/xloop4
+losetup -d "$ld" "$ld_other"
+sleep 0.3
+umount fuse
+wait "$server" || fail "the FUSE server failed"
+server=
+rmmod loop
+no_device_bound xloop
