@@ -22,13 +22,13 @@
  *
  * That whole walk (xloop_check_chain()) runs before the bind takes any lock:
  * its path lookups may wait on a stalled FUSE or NFS server, which must stall
- * this bind alone (and a fatal signal that ends such a lookup fails it).  The global xloop_validate_mutex is taken, as in loop.ko,
- * when the new backing file is itself a loop device, and for every
- * LOOP_CHANGE_FD; under it xloop_check_devices() walks the chain through
- * xloop devices once more, with no lookups.  That keeps two binds racing
- * from closing a cycle: only a bound device can be reached through a chain,
- * so a cycle needs a device bound already, by LOOP_CHANGE_FD, or one bound
- * onto a loop device.
+ * this bind alone (and a fatal signal that ends such a lookup fails it).  The
+ * global xloop_validate_mutex is taken, as in loop.ko, when the new backing
+ * file is itself a loop device, and for every LOOP_CHANGE_FD; under it
+ * xloop_check_devices() walks the chain through xloop devices once more, with
+ * no lookups.  That keeps two binds racing from closing a cycle: only a bound
+ * device can be reached through a chain, so a cycle needs a device bound
+ * already, by LOOP_CHANGE_FD, or one bound onto a loop device.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -221,7 +221,8 @@ static int xloop_next_stock(struct xloop_link *link)
 /*
  * May @file back @lo (opened as @bdev)?  0, or -EBADF when the chain leads
  * back to @lo, or -EINVAL for an unbound loop device in the chain or a file
- * that is neither regular nor a block device.  Called with no lock held.
+ * that is neither regular nor a block device, or -ENOMEM, or -EINTR when a
+ * fatal signal ended a lookup.  Called with no lock held.
  */
 int xloop_check_chain(struct xloop_device *lo, struct file *file,
 		      struct block_device *bdev)

@@ -439,8 +439,8 @@ static bool xloop_queue_block(struct xloop_queue *q)
 
 /*
  * A cgroup's queue: its reads and writes in turn, until no more come, a
- * batch of direct I/O under one plug.  Buffered ones are tried with IOCB_NOWAIT where the
- * file allows, but for the last while nothing else waits
+ * batch of direct I/O under one plug.  Buffered ones are tried with
+ * IOCB_NOWAIT where the file allows, but for the last while nothing else waits
  * (xloop_queue_block()); the others the worker does blocking.  Task context
  * (a worker of the device), on behalf of the queue's cgroup (every request
  * on it has that blkcg).
@@ -457,7 +457,7 @@ static void xloop_queue_workfn(struct work_struct *work)
 	xloop_blkcg_associate(q->blkcg);
 	while ((list = llist_del_all(&q->cmds))) {
 		/*
-		 * Plugged only for direct I/O, whose submissions do not wait.  A
+		 * Plugged only for direct I/O, which does not wait for its I/O.  A
 		 * buffered request may wait for the I/O it starts, and a plug
 		 * flushed by that sleep dispatches it from kblockd instead.
 		 */

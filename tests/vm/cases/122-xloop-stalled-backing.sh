@@ -13,15 +13,21 @@
 # shellcheck source=../kmod-lib.sh
 . "$XT_TOP/tests/vm/kmod-lib.sh"
 # After a failure: the server answers again (a request it holds keeps even a
-# killed caller waiting), the devices go, then the file system and its server.
+# killed caller waiting, and that bind then completes), the binds end, the
+# devices go, then the file system and its server, each step whatever the
+# last one did.
 cleanup() {
+	set +e
 	rm -f ctl/stall
-	[ -z "${stalled:-}" ] || kill -9 "$stalled" 2>/dev/null || true
+	for pid in ${stalled:-} ${killed:-}; do
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
 	xl_restore
 	if mountpoint -q fuse; then
-		umount -l fuse || true
+		umount -l fuse
 	fi
-	[ -z "${server:-}" ] || kill "$server" 2>/dev/null || true
+	[ -z "${server:-}" ] || kill "$server" 2>/dev/null
 	wait
 	return 0
 }
@@ -30,21 +36,39 @@ xl_fresh
 modprobe loop
 modprobe fuse || fail "no fuse.ko"
 wait_for /dev/fuse || fail "no /dev/fuse"
+# wait_long PATH: up to 30 s (a Python start under emulation can take 5).
+wait_long() {
+	local _
+	for _ in $(seq 300); do
+		[ -e "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# waits_on_fuse PID: the task sleeps in a FUSE request (up to 30 s).
+waits_on_fuse() {
+	local _
+	for _ in $(seq 300); do
+		grep -q request_wait_answer "/proc/$1/stack" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
 
 mkdir fuse ctl
 truncate -s 8M fuse-img plain other spare
 printf 'stalled-backing\n' | dd of=fuse-img conv=notrunc status=none
 python3 "$XT_TOP/tests/vm/stall_fuse.py" fuse fuse-img ctl &
 server=$!
-wait_for ctl/ready || fail "the FUSE server did not start"
+wait_long ctl/ready || fail "the FUSE server did not start"
 ld=$(losetup -f --show fuse/img) || fail "losetup on the FUSE file"
 ld_other=$(losetup -f --show other) || fail "losetup other"
 for n in 4 5 6 7; do
 	"$XL_PROBE" ctl /dev/xloop-control add $n >/dev/null
 	wait_for /dev/xloop$n || fail "no /dev/xloop$n"
 done
-# The walk of a healthy chain through the FUSE file works.  Every device is
-# bound once first: a device keeps its workqueue from then on, so later binds
+# The walk of a healthy chain through the FUSE file works.  The two devices
+# the stalled binds use are bound once first: a device keeps its workqueue from then on, so later binds
 # create no thread (kthread_create() gives up when the caller is killed,
 # which would fail a killed bind whatever the walk did).
 for n in 4 7; do
@@ -57,7 +81,7 @@ done
 touch ctl/stall
 "$XL_PROBE" attach /dev/xloop-control xloop "$ld" ro on=/dev/xloop4 >stalled.out 2>&1 &
 stalled=$!
-wait_for ctl/stalled || fail "the bind onto $ld never reached the FUSE server"
+wait_long ctl/stalled || fail "the bind onto $ld never reached the FUSE server"
 case $(cat ctl/stalled) in
 "1 LOOKUP" | "3 GETATTR") ;;
 *) fail "the server holds an unexpected request: $(cat ctl/stalled)" ;;
@@ -80,8 +104,8 @@ kill -0 "$stalled" 2>/dev/null || fail "the stalled bind ended while the server 
 # A second bind onto $ld queues behind the held request; SIGKILL ends it.
 "$XL_PROBE" attach /dev/xloop-control xloop "$ld" ro on=/dev/xloop7 >killed.out 2>&1 &
 killed=$!
-sleep 2
-kill -0 "$killed" 2>/dev/null || fail "the second bind did not wait: $(cat killed.out)"
+waits_on_fuse "$killed" || fail "the second bind did not wait on the server: $(cat killed.out)"
+grep -q xloop_check_chain "/proc/$killed/stack" || fail "the second bind waits elsewhere: $(cat "/proc/$killed/stack")"
 kill -9 "$killed"
 for _ in $(seq 100); do
 	kill -0 "$killed" 2>/dev/null || break
@@ -89,6 +113,7 @@ for _ in $(seq 100); do
 done
 kill -0 "$killed" 2>/dev/null && fail "a bind waiting on a hung FUSE server ignores SIGKILL"
 wait "$killed" || true
+killed=
 [ ! -e /sys/block/xloop7/loop/backing_file ] || fail "the killed bind left /dev/xloop7 bound"
 
 # The server answers again: the first bind completes.
