@@ -63,7 +63,8 @@ if [ ! -f "$obj/.config" ] || [ "$0" -nt "$obj/.config" ]; then
 		--disable MODULE_SIG --enable BLOCK_LEGACY_AUTOLOAD
 	cfg --module BLK_DEV_LOOP --set-val BLK_DEV_LOOP_MIN_COUNT 8 \
 		--module BLK_DEV_RAM --module BLK_DEV_NULL_BLK \
-		--enable MD --module BLK_DEV_DM --module DM_DELAY --module DM_FLAKEY
+		--enable MD --module BLK_DEV_DM --module DM_DELAY --module DM_FLAKEY \
+		--module FUSE_FS
 	# ext2 served by ext4, as in Debian's kernels: 409 holds xminix to that
 	# driver, and the stand-alone ext2 driver answers errors= differently.
 	cfg --module EXT4_FS --module XFS_FS --module BTRFS_FS --module MINIX_FS \
