@@ -66,14 +66,21 @@ xl_restore_on_exit() {
 
 # The guest has no /dev/fd: no process substitution in cases.
 
-# wait_for PATH: devtmpfs nodes appear asynchronously; wait up to 5 s.
-wait_for() {
-	local _
-	for _ in $(seq 50); do
-		[ -e "$1" ] && return 0
+# poll_until TENTHS COMMAND...: run COMMAND every 0.1 s until it succeeds,
+# at most TENTHS times; fails if it never does.
+poll_until() {
+	local tries=$1 _
+	shift
+	for _ in $(seq "$tries"); do
+		"$@" && return 0
 		sleep 0.1
 	done
 	return 1
+}
+
+# wait_for PATH: devtmpfs nodes appear asynchronously; wait up to 5 s.
+wait_for() {
+	poll_until 50 test -e "$1"
 }
 
 # sysrq_remount_ro MOUNTPOINT: an emergency remount read-only of every block

@@ -36,23 +36,14 @@ xl_fresh
 modprobe loop
 modprobe fuse || fail "no fuse.ko"
 wait_for /dev/fuse || fail "no /dev/fuse"
-# wait_long PATH: up to 30 s (a Python start under emulation can take 5).
+# Up to 30 s for what the server does (a Python start under emulation can
+# take 5).
 wait_long() {
-	local _
-	for _ in $(seq 300); do
-		[ -e "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	poll_until 300 test -e "$1"
 }
 # waits_on_fuse PID: the task sleeps in a FUSE request (up to 30 s).
 waits_on_fuse() {
-	local _
-	for _ in $(seq 300); do
-		grep -q request_wait_answer "/proc/$1/stack" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
+	poll_until 300 grep -q request_wait_answer "/proc/$1/stack" 2>/dev/null
 }
 
 mkdir fuse ctl
@@ -107,11 +98,7 @@ killed=$!
 waits_on_fuse "$killed" || fail "the second bind did not wait on the server: $(cat killed.out)"
 grep -q xloop_check_chain "/proc/$killed/stack" || fail "the second bind waits elsewhere: $(cat "/proc/$killed/stack")"
 kill -9 "$killed"
-for _ in $(seq 100); do
-	kill -0 "$killed" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$killed" 2>/dev/null && fail "a bind waiting on a hung FUSE server ignores SIGKILL"
+timeout 10 tail --pid="$killed" -f /dev/null || fail "a bind waiting on a hung FUSE server ignores SIGKILL"
 wait "$killed" || true
 killed=
 [ ! -e /sys/block/xloop7/loop/backing_file ] || fail "the killed bind left /dev/xloop7 bound"
