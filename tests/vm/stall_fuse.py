@@ -14,11 +14,18 @@ NFS server as the kernel sees one.  CONTROL_DIR/ready appears once the mount
 has answered its first request.  The server exits when the file system is
 unmounted.
 
+While CONTROL_DIR/read_delay_ms holds a number, each READ is answered that
+many milliseconds after it arrives, and the others are served meanwhile, as
+a server with a slow disk or network does.  CONTROL_DIR/max_reads then holds
+the most READs the server held at once since the file was last removed: how
+many reads the kernel had waiting for it side by side.
+
 The protocol is spoken directly on /dev/fuse (no libfuse), version 7.31.
 """
 import ctypes
 import errno
 import os
+import select
 import stat
 import struct
 import sys
@@ -55,6 +62,8 @@ class Server:
         self.image = os.open(image, os.O_RDWR)
         self.control = control
         self.ready = False
+        self.held = []  # (due, reply) of the READs held back, oldest first
+        self.max_held = 0
 
     def attr(self, node):
         now = int(time.time())
@@ -109,14 +118,47 @@ class Server:
         while os.path.exists(flag):
             time.sleep(0.05)
 
+    def read_delay(self):
+        """The seconds a READ is held back now (0: none)."""
+        try:
+            with open(os.path.join(self.control, "read_delay_ms")) as f:
+                return int(f.read()) / 1000
+        except (OSError, ValueError):
+            return 0
+
+    def hold(self, reply, delay):
+        self.held.append((time.monotonic() + delay, reply))
+        marker = os.path.join(self.control, "max_reads")
+        if not os.path.exists(marker):
+            self.max_held = 0
+        if len(self.held) > self.max_held:
+            self.max_held = len(self.held)
+            with open(marker + ".tmp", "w") as f:
+                f.write(f"{self.max_held}\n")
+            os.rename(marker + ".tmp", marker)
+
+    @staticmethod
+    def send(dev, reply):
+        try:
+            os.write(dev, reply)
+        except OSError as e:
+            if e.errno != errno.ENOENT:  # the request was aborted
+                raise
+
     def serve(self, dev):
         while True:
+            now = time.monotonic()
+            while self.held and self.held[0][0] <= now:
+                self.send(dev, self.held.pop(0)[1])
+            timeout = self.held[0][0] - now if self.held else None
+            if not select.select([dev], [], [], timeout)[0]:
+                continue
             try:
                 msg = os.read(dev, MAX_WRITE + 4096)
             except OSError as e:
                 if e.errno == errno.ENODEV:  # unmounted
                     return
-                if e.errno in (errno.EINTR, errno.ENOENT):
+                if e.errno in (errno.EINTR, errno.ENOENT, errno.EAGAIN):
                     continue  # a request interrupted before it was read
                 raise
             _, opcode, unique, node, *_ = IN_HEADER.unpack_from(msg)
@@ -130,11 +172,11 @@ class Server:
             err, payload = (res, b"") if isinstance(res, int) else (0, res)
             reply = OUT_HEADER.pack(OUT_HEADER.size + len(payload), err,
                                     unique) + payload
-            try:
-                os.write(dev, reply)
-            except OSError as e:
-                if e.errno != errno.ENOENT:  # the request was aborted
-                    raise
+            delay = self.read_delay() if opcode == 15 else 0
+            if delay:
+                self.hold(reply, delay)
+            else:
+                self.send(dev, reply)
             if opcode == 26 and not self.ready:
                 self.ready = True
                 open(os.path.join(self.control, "ready"), "w").close()

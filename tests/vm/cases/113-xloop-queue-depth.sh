@@ -16,8 +16,13 @@
 # (7.6-12.3).  Nor are buffered writes to a file system that takes no
 # IOCB_NOWAIT writes (ext4): 1 MiB writes sent 16 deep are in flight on the
 # device together (14.5-15.5).
+# Nor are reads of a file that takes no IOCB_NOWAIT reads (FUSE, as tmpfs and
+# NFS): those the page cache misses wait for the FUSE server side by side.
+# The server (stall_fuse.py) holds each READ 20 ms and counts how many it
+# held at once.  loop.ko's worker sends them one at a time (printed, not
+# checked).
 # xt-disk: 192
-# xt-timeout: 240
+# xt-timeout: 300
 . "$XT_LIB"
 # shellcheck source=../kmod-lib.sh
 . "$XT_TOP/tests/vm/kmod-lib.sh"
@@ -27,6 +32,8 @@ delayed_dev=/dev/mapper/$delayed
 export DM_DISABLE_UDEV=1
 cleanup() {
 	xl_restore
+	if mountpoint -q fuse; then umount fuse; fi
+	if [ -n "${server:-}" ]; then wait "$server"; fi
 	if mountpoint -q mnt; then umount mnt; fi
 	if [ -e "$delayed_dev" ]; then
 		dmsetup remove --noudevsync "$delayed"
@@ -85,3 +92,30 @@ awk -v q="$q" 'BEGIN { exit !(q >= 1.5) }' ||
 	fail "buffered writes: 16 in flight on $dev are written $q at a time"
 "$XL_PROBE" detach "$dev"
 sleep 0.3
+
+# held_reads DEV: the most READs the FUSE server held at once while fio read
+# DEV 16 deep, the page cache dropped first.
+held_reads() {
+	rm -f ctl/max_reads
+	echo 3 >/proc/sys/vm/drop_caches
+	fio --name=fuse --filename="$1" --readonly --direct=1 --rw=randread \
+		--bs=4k --ioengine=libaio --iodepth=16 --runtime=2 --time_based \
+		--output=/dev/null || fail "fio on $1"
+	cat ctl/max_reads 2>/dev/null || echo 0
+}
+modprobe fuse || fail "no fuse.ko"
+wait_for /dev/fuse || fail "no /dev/fuse"
+mkdir fuse ctl
+dd if=/dev/zero of=fuse-img bs=1M count=32 status=none
+python3 "$XT_TOP/tests/vm/stall_fuse.py" fuse fuse-img ctl &
+server=$!
+poll_until 300 test -e ctl/ready || fail "the FUSE server did not start"
+echo 20 >ctl/read_delay_ms
+dev=$("$XL_PROBE" attach /dev/xloop-control xloop fuse/img)
+n=$(held_reads "$dev")
+echo "FUSE: the server held $n reads at once"
+[ "$n" -ge 4 ] || fail "16 reads in flight on $dev over FUSE reach the server $n at a time"
+"$XL_PROBE" detach "$dev"
+modprobe loop
+ldev=$(losetup -f --show fuse/img) || fail "losetup fuse/img"
+echo "FUSE, loop.ko: the server held $(held_reads "$ldev") reads at once"
