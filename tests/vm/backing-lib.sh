@@ -31,11 +31,7 @@ backing_mount() {
 
 # backing_umount DIR: unmount, retrying while a detached device lets go.
 backing_umount() {
-	local _
-	for _ in $(seq 30); do
-		umount "$1" 2>/dev/null && return 0
-		sleep 0.2
-	done
+	poll_until 60 umount "$1" 2>/dev/null && return 0
 	fuser -vm "$1" >&2 || true
 	fail "umount $1: still busy"
 }
@@ -63,13 +59,8 @@ image_attach() {
 
 # image_detach DEV: detach, then wait until the device has let go.
 image_detach() {
-	local _
 	"$XL_PROBE" detach "$1" || fail "detach $1"
-	for _ in $(seq 50); do
-		[ -e "/sys/block/${1#/dev/}/loop/backing_file" ] || return 0
-		sleep 0.1
-	done
-	fail "$1 still bound after detach"
+	poll_until 50 dev_unbound "$1" || fail "$1 still bound after detach"
 }
 
 # part_of DEV: DEV's first partition node, once it exists.

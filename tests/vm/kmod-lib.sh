@@ -78,6 +78,11 @@ poll_until() {
 	return 1
 }
 
+# dev_unbound DEV: the (x)loop device DEV has no backing file.
+dev_unbound() {
+	[ ! -e "/sys/block/${1#/dev/}/loop/backing_file" ]
+}
+
 # wait_for PATH: devtmpfs nodes appear asynchronously; wait up to 5 s.
 wait_for() {
 	poll_until 50 test -e "$1"

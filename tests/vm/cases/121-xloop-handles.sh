@@ -50,14 +50,15 @@ done
 img=$XT_TMP/b/h0.img
 bound() { [ -e "/sys/block/${1#/dev/}/loop/backing_file" ]; }
 # gone DEV: wait up to 10 s for DEV to be detached.
-gone() {
-	local _
-	for _ in $(seq 100); do
-		bound "$1" || return 0
-		sleep 0.1
-	done
-	return 1
+gone() { poll_until 100 dev_unbound "$1"; }
+# exited PID: the process is gone.
+exited() { ! kill -0 "$1" 2>/dev/null; }
+# running PATTERN...: a process runs whose command line matches each.
+running() {
+	local p
+	for p; do pgrep -f "$p" >/dev/null || return 1; done
 }
+stopped() { ! pgrep -f "$1" >/dev/null; }
 
 echo "== the ABI, native"
 "$HANDLES" /dev/xloop-control xloop "$img" || fail "xloop_handles (native)"
@@ -74,11 +75,7 @@ held() {
 	rm -f "$1"
 	"$XLOOP" attach --handle "$img" >"$1" 2>"$1.err" &
 	held_pid=$!
-	local _
-	for _ in $(seq 100); do
-		[ -s "$1" ] && break
-		sleep 0.1
-	done
+	poll_until 100 test -s "$1" || true
 	dev=$(cat "$1")
 	[ -n "$dev" ] || fail "attach --handle printed no device: $(cat "$1.err")"
 	bound "$dev" || fail "$dev not bound while held"
@@ -103,11 +100,7 @@ gone "$dev" || fail "$dev still bound after the unmount"
 
 held out
 "$XLOOP" detach "$dev" || fail "xloop detach of a held device"
-for _ in $(seq 100); do
-	kill -0 "$held_pid" 2>/dev/null || break
-	sleep 0.1
-done
-! kill -0 "$held_pid" 2>/dev/null || fail "attach --handle still running after its device went"
+poll_until 100 exited "$held_pid" || fail "attach --handle still running after its device went"
 wait "$held_pid" || fail "attach --handle: exit status after the detach"
 
 held out
@@ -138,7 +131,7 @@ after_run() {
 "$XLOOP" run "$img" -- sh -c 'echo ran >"$XLOOP_MOUNT/r"
 	findmnt -n -o FSTYPE --mountpoint "$XLOOP_MOUNT" >"'"$XT_TMP"'/type"; sleep 2' &
 run_pid=$!
-for _ in $(seq 100); do [ -s type ] && break; sleep 0.1; done
+poll_until 100 test -s type || true
 expect_eq "xloop run: the type mounted" xminix "$(cat type)"
 ! grep -q /run/xloop-run /proc/1/mountinfo || fail "xloop run's mount is in init's table"
 wait "$run_pid" || fail "xloop run"
@@ -158,7 +151,7 @@ after_run "-r"
 # SIGTERM to xloop reaches the command, whose own handler decides the status.
 "$XLOOP" run "$img" -- sh -c 'trap "exit 42" TERM; sleep 61 & wait' &
 run_pid=$!
-for _ in $(seq 100); do pgrep -f '^sleep 61$' >/dev/null && break; sleep 0.1; done
+poll_until 100 running '^sleep 61$' || true
 kill -TERM "$run_pid"
 rc=0
 wait "$run_pid" || rc=$?
@@ -170,15 +163,11 @@ after_run "SIGTERM"
 "$XLOOP" run "$img" -- sh -c 'sleep 62 & setpriv --reuid=65534 --regid=65534 --clear-groups \
 	sleep 63 & exec sleep 64' &
 run_pid=$!
-for _ in $(seq 100); do
-	pgrep -f '^sleep 64$' >/dev/null && pgrep -f '^sleep 63$' >/dev/null && break
-	sleep 0.1
-done
+poll_until 100 running '^sleep 64$' '^sleep 63$' || true
 pgrep -f '^sleep 63$' >/dev/null || fail "no command running under xloop run"
 kill -KILL "$run_pid"
 wait "$run_pid" 2>/dev/null || true
-for _ in $(seq 50); do pgrep -f '^sleep 6[234]$' >/dev/null || break; sleep 0.1; done
-! pgrep -f '^sleep 6[234]$' >/dev/null || fail "processes outlived xloop run's SIGKILL: $(pgrep -af '^sleep 6[234]$')"
+poll_until 50 stopped '^sleep 6[234]$' || fail "processes outlived xloop run's SIGKILL: $(pgrep -af '^sleep 6[234]$')"
 after_run "SIGKILL"
 [ -z "$(ls -A /run/xloop-run)" ] || fail "xloop run left $(ls /run/xloop-run) in /run/xloop-run"
 

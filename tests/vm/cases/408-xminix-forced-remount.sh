@@ -87,7 +87,7 @@ for round in $(seq "$rounds"); do
 	load=$!
 	# Once every writer is writing, at a random moment.
 	for w in $(seq "$writers"); do
-		for _ in $(seq 300); do [ -s "acks/$w" ] && break; sleep 0.1; done
+		poll_until 300 test -s "acks/$w" || true
 	done
 	sleep "0.$((RANDOM % 9 + 1))$((RANDOM % 10))"
 	sysrq_remount_ro upper || fail "round $round: not read-only after sysrq-u"
