@@ -67,7 +67,8 @@ xl_restore_on_exit() {
 # The guest has no /dev/fd: no process substitution in cases.
 
 # poll_until TENTHS COMMAND...: run COMMAND every 0.1 s until it succeeds,
-# at most TENTHS times; fails if it never does.
+# for up to TENTHS tenths of a second, a last time at the end; fails if it
+# never does.
 poll_until() {
 	local tries=$1 _
 	shift
@@ -75,7 +76,7 @@ poll_until() {
 		"$@" && return 0
 		sleep 0.1
 	done
-	return 1
+	"$@"
 }
 
 # dev_unbound DEV: the (x)loop device DEV has no backing file.
@@ -92,13 +93,13 @@ wait_for() {
 # device file system (sysrq-u), then wait up to 10 s for MOUNTPOINT to say
 # ro; fails if it does not.
 sysrq_remount_ro() {
-	local _
 	echo u >/proc/sysrq-trigger
-	for _ in $(seq 100); do
-		findmnt -n -o OPTIONS --mountpoint "$1" | grep -q '^ro' && return 0
-		sleep 0.1
-	done
-	return 1
+	poll_until 100 mounted_ro "$1"
+}
+
+# mounted_ro MOUNTPOINT: the file system there is mounted read-only.
+mounted_ro() {
+	findmnt -n -o OPTIONS --mountpoint "$1" | grep -q '^ro'
 }
 
 # stock_loop_load: the oracle, loop.ko of this kernel.

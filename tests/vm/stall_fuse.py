@@ -16,9 +16,11 @@ unmounted.
 
 While CONTROL_DIR/read_delay_ms holds a number, each READ is answered that
 many milliseconds after it arrives, and the others are served meanwhile, as
-a server with a slow disk or network does.  CONTROL_DIR/max_reads then holds
-the most READs the server held at once since the file was last removed: how
-many reads the kernel had waiting for it side by side.
+a server with a slow disk or network does (the data is read when the
+request arrives; replies go in the order the requests came).
+CONTROL_DIR/max_reads then holds the most READs the server held at once
+since the file was last removed: how many reads the kernel had waiting for
+it side by side.
 
 The protocol is spoken directly on /dev/fuse (no libfuse), version 7.31.
 """
@@ -187,7 +189,9 @@ def main():
         sys.exit("usage: stall_fuse.py MOUNTPOINT IMAGE CONTROL_DIR")
     mountpoint, image, control = sys.argv[1:]
     server = Server(image, control)
-    dev = os.open("/dev/fuse", os.O_RDWR)
+    # Not blocking: a request withdrawn between select() and read() (its
+    # caller killed) must not stop the replies held back.
+    dev = os.open("/dev/fuse", os.O_RDWR | os.O_NONBLOCK)
     mount("stall_fuse", mountpoint, "fuse",
           f"fd={dev},rootmode=40000,user_id=0,group_id=0,allow_other")
     server.serve(dev)

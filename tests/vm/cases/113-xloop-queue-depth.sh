@@ -30,14 +30,21 @@
 delayed=xt-delay
 delayed_dev=/dev/mapper/$delayed
 export DM_DISABLE_UDEV=1
+# Each step whatever the last did: after a failure the FUSE server may be
+# gone, or still starting.
 cleanup() {
+	set +e
 	xl_restore
-	if mountpoint -q fuse; then umount fuse; fi
-	if [ -n "${server:-}" ]; then wait "$server"; fi
+	if mountpoint -q fuse; then umount -l fuse; fi
+	if [ -n "${server:-}" ]; then
+		kill "$server" 2>/dev/null
+		wait "$server" 2>/dev/null
+	fi
 	if mountpoint -q mnt; then umount mnt; fi
 	if [ -e "$delayed_dev" ]; then
 		dmsetup remove --noudevsync "$delayed"
 	fi
+	return 0
 }
 trap cleanup EXIT
 xl_fresh
@@ -118,4 +125,9 @@ echo "FUSE: the server held $n reads at once"
 "$XL_PROBE" detach "$dev"
 modprobe loop
 ldev=$(losetup -f --show fuse/img) || fail "losetup fuse/img"
-echo "FUSE, loop.ko: the server held $(held_reads "$ldev") reads at once"
+n=$(held_reads "$ldev")
+echo "FUSE, loop.ko: the server held $n reads at once"
+losetup -d "$ldev"
+poll_until 50 umount fuse 2>/dev/null || fail "umount fuse: still busy"
+wait "$server" || fail "the FUSE server failed"
+server=

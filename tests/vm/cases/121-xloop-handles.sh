@@ -48,7 +48,7 @@ for w in 0 1 2 3; do
 	mkdir -p "m$w"
 done
 img=$XT_TMP/b/h0.img
-bound() { [ -e "/sys/block/${1#/dev/}/loop/backing_file" ]; }
+bound() { ! dev_unbound "$1"; }
 # gone DEV: wait up to 10 s for DEV to be detached.
 gone() { poll_until 100 dev_unbound "$1"; }
 # exited PID: the process is gone.
