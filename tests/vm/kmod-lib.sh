@@ -79,9 +79,23 @@ poll_until() {
 	"$@"
 }
 
-# dev_unbound DEV: the (x)loop device DEV has no backing file.
-dev_unbound() {
-	[ ! -e "/sys/block/${1#/dev/}/loop/backing_file" ]
+# dev_bound DEV: the (x)loop device DEV has a backing file; dev_unbound: not.
+dev_bound() {
+	[ -e "/sys/block/${1#/dev/}/loop/backing_file" ]
+}
+dev_unbound() { ! dev_bound "$1"; }
+
+# stall_fuse_start IMAGE: stall_fuse.py serving IMAGE as ./fuse/img,
+# controlled through ./ctl (both made here), its pid in $server; waits up to
+# 30 s for its first answer (a Python start under emulation can take 5).
+stall_fuse_start() {
+	modprobe fuse || fail "no fuse.ko"
+	wait_for /dev/fuse || fail "no /dev/fuse"
+	mkdir -p fuse ctl
+	python3 "$XT_TOP/tests/vm/stall_fuse.py" fuse "$1" ctl &
+	# shellcheck disable=SC2034 # for the case's cleanup
+	server=$!
+	poll_until 300 test -e ctl/ready || fail "the FUSE server did not start"
 }
 
 # wait_for PATH: devtmpfs nodes appear asynchronously; wait up to 5 s.

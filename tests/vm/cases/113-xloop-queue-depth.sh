@@ -110,13 +110,8 @@ held_reads() {
 		--output=/dev/null || fail "fio on $1"
 	cat ctl/max_reads 2>/dev/null || echo 0
 }
-modprobe fuse || fail "no fuse.ko"
-wait_for /dev/fuse || fail "no /dev/fuse"
-mkdir fuse ctl
 dd if=/dev/zero of=fuse-img bs=1M count=32 status=none
-python3 "$XT_TOP/tests/vm/stall_fuse.py" fuse fuse-img ctl &
-server=$!
-poll_until 300 test -e ctl/ready || fail "the FUSE server did not start"
+stall_fuse_start fuse-img
 echo 20 >ctl/read_delay_ms
 dev=$("$XL_PROBE" attach /dev/xloop-control xloop fuse/img)
 n=$(held_reads "$dev")

@@ -48,7 +48,6 @@ for w in 0 1 2 3; do
 	mkdir -p "m$w"
 done
 img=$XT_TMP/b/h0.img
-bound() { ! dev_unbound "$1"; }
 # gone DEV: wait up to 10 s for DEV to be detached.
 gone() { poll_until 100 dev_unbound "$1"; }
 # exited PID: the process is gone.
@@ -78,7 +77,7 @@ held() {
 	poll_until 100 test -s "$1" || true
 	dev=$(cat "$1")
 	[ -n "$dev" ] || fail "attach --handle printed no device: $(cat "$1.err")"
-	bound "$dev" || fail "$dev not bound while held"
+	dev_bound "$dev" || fail "$dev not bound while held"
 }
 held out
 expect_eq "autoclear while held" 0 "$(cat "/sys/block/${dev#/dev/}/loop/autoclear")"
@@ -86,13 +85,13 @@ kill -TERM "$held_pid"
 rc=0
 wait "$held_pid" || rc=$?
 expect_eq "exit status after SIGTERM" 0 "$rc"
-! bound "$dev" || fail "$dev still bound after its holder's SIGTERM"
+! dev_bound "$dev" || fail "$dev still bound after its holder's SIGTERM"
 
 held out
 mount -t xminix "$dev" m0 || fail "mount the held device"
 kill -INT "$held_pid"
 wait "$held_pid" || fail "attach --handle: exit status after SIGINT"
-bound "$dev" || fail "$dev detached while mounted"
+dev_bound "$dev" || fail "$dev detached while mounted"
 expect_eq "autoclear once the holder is gone" 1 \
 	"$(cat "/sys/block/${dev#/dev/}/loop/autoclear")"
 umount m0 || fail "umount"
@@ -106,7 +105,7 @@ wait "$held_pid" || fail "attach --handle: exit status after the detach"
 held out
 kill -KILL "$held_pid"
 wait "$held_pid" 2>/dev/null || true
-! bound "$dev" || fail "$dev still bound after its holder's SIGKILL"
+! dev_bound "$dev" || fail "$dev still bound after its holder's SIGKILL"
 
 # The stock driver has no handles: a clear error, nothing bound.
 stock_loop_load

@@ -34,8 +34,6 @@ cleanup() {
 trap cleanup EXIT
 xl_fresh
 modprobe loop
-modprobe fuse || fail "no fuse.ko"
-wait_for /dev/fuse || fail "no /dev/fuse"
 # Up to 30 s for what the server does (a Python start under emulation can
 # take 5).
 wait_long() {
@@ -46,12 +44,9 @@ waits_on_fuse() {
 	poll_until 300 grep -q request_wait_answer "/proc/$1/stack" 2>/dev/null
 }
 
-mkdir fuse ctl
 truncate -s 8M fuse-img plain other spare
 printf 'stalled-backing\n' | dd of=fuse-img conv=notrunc status=none
-python3 "$XT_TOP/tests/vm/stall_fuse.py" fuse fuse-img ctl &
-server=$!
-wait_long ctl/ready || fail "the FUSE server did not start"
+stall_fuse_start fuse-img
 ld=$(losetup -f --show fuse/img) || fail "losetup on the FUSE file"
 ld_other=$(losetup -f --show other) || fail "losetup other"
 for n in 4 5 6 7; do
@@ -101,7 +96,7 @@ kill -9 "$killed"
 timeout 10 tail --pid="$killed" -f /dev/null || fail "a bind waiting on a hung FUSE server ignores SIGKILL"
 wait "$killed" || true
 killed=
-[ ! -e /sys/block/xloop7/loop/backing_file ] || fail "the killed bind left /dev/xloop7 bound"
+dev_unbound /dev/xloop7 || fail "the killed bind left /dev/xloop7 bound"
 
 # The server answers again: the first bind completes.
 rm ctl/stall

@@ -31,7 +31,6 @@ top=$PWD
 # entry DIR: the mount table's view of DIR: type, VFS options, fs options.
 entry() { findmnt -n -o FSTYPE,VFS-OPTIONS,FS-OPTIONS --mountpoint "$1"; }
 source_of() { findmnt -n -o SOURCE --mountpoint "$1"; }
-bound() { [ -e "/sys/block/${1#/dev/}/loop/backing_file" ]; }
 # code COMMAND...: its exit status (what it said goes to code.err).
 code() {
 	local rc=0
@@ -59,7 +58,7 @@ for v in 1 2 3; do
 	echo "hello $v" >m/f || fail "write through xloop mount"
 	"$XLOOP" umount m || fail "xloop umount (V$v)"
 	! mountpoint -q m || fail "still mounted"
-	! bound "$dev" || fail "$dev still bound after xloop umount"
+	! dev_bound "$dev" || fail "$dev still bound after xloop umount"
 	mount -t minix "v$v.img" o || fail "mount(8) V$v"
 	expect_eq "V$v read back by minix.ko" "hello $v" "$(cat o/f)"
 	umount o
@@ -95,7 +94,7 @@ uuid=$(blkid -o value -s UUID "$dev")
 "$XLOOP" mount "UUID=$uuid" m || fail "xloop mount UUID="
 expect_eq "UUID= source" "$dev" "$(source_of m)"
 "$XLOOP" umount m || fail "xloop umount (UUID=)"
-! bound "$dev" || fail "$dev still bound after umount (UUID=)"
+! dev_bound "$dev" || fail "$dev still bound after umount (UUID=)"
 dev=$("$XLOOP" attach e4.img) || fail "xloop attach e4.img"
 "$XLOOP" mount LABEL=xl-label m || fail "xloop mount LABEL="
 expect_eq "LABEL= source" "$dev" "$(source_of m)"
@@ -194,13 +193,13 @@ check "busy" "$(code "$XLOOP" umount m)" "$(code umount o)"
 "$XLOOP" umount m 2>busy.err && fail "a busy xloop umount succeeded"
 grep -q "in use by .*$busy1 (sleep)" busy.err || { cat busy.err; fail "busy umount does not name the holder"; }
 mountpoint -q m || fail "a busy xloop umount unmounted"
-bound "$dev" || fail "a busy xloop umount detached $dev"
+dev_bound "$dev" || fail "a busy xloop umount detached $dev"
 "$XLOOP" umount -l m || fail "xloop umount -l while busy"
 umount -l o
 ! mountpoint -q m || fail "umount -l left the mount"
 wait "$busy1" "$busy2"
 sleep 0.5
-! bound "$dev" || fail "$dev still bound after the lazy unmount's last user left"
+! dev_bound "$dev" || fail "$dev still bound after the lazy unmount's last user left"
 
 echo "== umount by image and by device; --driver loop; a device attached first"
 "$XLOOP" mount v2.img m || fail "xloop mount v2.img"
@@ -210,17 +209,17 @@ expect_eq "umount IMAGE not mounted" 32 "$(code "$XLOOP" umount v2.img)"
 "$XLOOP" mount v2.img m || fail "xloop mount v2.img"
 dev=$(source_of m)
 "$XLOOP" umount "$dev" || fail "xloop umount DEVICE"
-! bound "$dev" || fail "$dev still bound after umount DEVICE"
+! dev_bound "$dev" || fail "$dev still bound after umount DEVICE"
 "$XLOOP" mount --driver loop v1.img m || fail "xloop mount --driver loop"
 dev=$(source_of m)
 case $dev in /dev/loop[0-9]*) ;; *) fail "--driver loop mounted from $dev" ;; esac
 "$XLOOP" umount m || fail "xloop umount (loop.ko)"
-! bound "$dev" || fail "$dev still bound"
+! dev_bound "$dev" || fail "$dev still bound"
 dev=$("$XLOOP" attach v2.img) || fail "xloop attach"
 "$XLOOP" mount "$dev" m || fail "xloop mount DEVICE"
 expect_eq "type of an attached device" xminix "$(findmnt -n -o FSTYPE --mountpoint m)"
 "$XLOOP" umount m || fail "xloop umount (attached device)"
-! bound "$dev" || fail "$dev (attached first) still bound after xloop umount"
+! dev_bound "$dev" || fail "$dev (attached first) still bound after xloop umount"
 no_device_bound xloop
 no_device_bound loop
 cd "$top" || exit 1
