@@ -27,7 +27,11 @@ static int xminix_writepages(struct address_space *mapping,
 	return mpage_writepages(mapping, wbc, xminix_get_block);
 }
 
-/* A write that failed past the end may have left zones there: free them. */
+/*
+ * A write that failed, or copied less than ->write_begin() mapped, may have
+ * left zones past the end: free them, so that no later extension shows
+ * their old contents and fsck finds none there.
+ */
 static void xminix_write_failed(struct address_space *mapping, loff_t to)
 {
 	struct inode *inode = mapping->host;
@@ -75,6 +79,12 @@ static int xminix_write_end(struct file *file, struct address_space *mapping,
 	int ret = generic_write_end(file, mapping, pos, len, copied, page,
 				    fsdata);
 
+	/*
+	 * A short copy (the source page went between the fault-in and the
+	 * copy): the caller retries, or fails with EFAULT, in a change of
+	 * its own, which a remount to read-only may refuse.
+	 */
+	xminix_write_failed(mapping, pos + len);
 	if (file)
 		xminix_change_end(mapping->host->i_sb);
 	return ret;
