@@ -30,8 +30,10 @@
  *  - flushes, discards and write-zeroes, and reads of a file that takes no
  *    IOCB_NOWAIT at all, go straight to a work item of their own, which may
  *    block.
- *  - requests end in the context that finished their backing I/O: a worker,
- *    or the backing device's completion (->ki_complete).
+ *  - requests end through blk_mq_complete_request(), from the context that
+ *    finished their backing I/O (a worker, or the backing device's completion
+ *    through ->ki_complete), as loop.ko's do: the block layer ends them on
+ *    the CPU that submitted them where the queue asks for it (rq_affinity).
  *
  * Each device has a workqueue of its own, as in loop.ko: the workers of a
  * device stacked on another wait for the lower device's requests, and under
@@ -50,11 +52,13 @@
 #define XLOOP_QUEUE_IDLE (60 * HZ)
 
 /*
- * End the request.  Any context: a worker ends it right there; the backing
- * device's completion (an interrupt) through blk_mq_complete_request(), as
- * loop.ko does, so that the upper layers' completions of stacked devices run
- * one after another from the block softirq instead of nested on the
- * interrupt's stack.
+ * End the request.  Any context (a worker, the backing device's completion):
+ * through blk_mq_complete_request(), as loop.ko does, so that the request
+ * ends on the CPU that submitted it where rq_affinity asks for that (the
+ * submitter's completion, fio's or a file system's, then runs where its
+ * task and data are rather than in the worker), and the upper layers'
+ * completions of stacked devices run one after another from the block
+ * softirq instead of nested on an interrupt's stack.
  */
 static void xloop_finish(struct xloop_cmd *cmd, blk_status_t status)
 {
@@ -65,22 +69,21 @@ static void xloop_finish(struct xloop_cmd *cmd, blk_status_t status)
 	if (cmd->memcg)
 		css_put(cmd->memcg);
 	cmd->memcg = NULL;
-	/* Keep what was transferred before a failure. */
-	if (status != BLK_STS_OK && cmd->done)
-		blk_update_request(rq, BLK_STS_OK, cmd->done);
-	if (in_task()) {
-		blk_mq_end_request(rq, status);
-		return;
-	}
 	cmd->status = status;
 	blk_mq_complete_request(rq);
 }
 
-/* ->complete: the block softirq, for xloop_finish(). */
+/*
+ * ->complete, for xloop_finish(): the block softirq, or the caller of
+ * blk_mq_complete_request() itself where the request may end there.
+ */
 static void xloop_complete_rq(struct request *rq)
 {
 	struct xloop_cmd *cmd = blk_mq_rq_to_pdu(rq);
 
+	/* Keep what was transferred before a failure. */
+	if (cmd->status != BLK_STS_OK && cmd->done)
+		blk_update_request(rq, BLK_STS_OK, cmd->done);
 	blk_mq_end_request(rq, cmd->status);
 }
 
