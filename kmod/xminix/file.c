@@ -45,7 +45,8 @@ static void xminix_write_failed(struct address_space *mapping, loff_t to)
 /*
  * A write(2) changes the image one page at a time, each page a change of
  * its own (xminix_change_begin()) from ->write_begin() to ->write_end():
- * between them nothing faults or waits for writeback, so a remount to
+ * between them nothing faults, and only the cleanup of a failed or short
+ * copy waits for writeback (of the page at the end), so a remount to
  * read-only waits for at most one page per writer, never for a writer
  * throttled in balance_dirty_pages() or stalled on its source buffer.
  * Only writes through a file come here with @file set; page_symlink()

@@ -7,7 +7,8 @@
 # cgroup run several times faster.  And the page cache of a buffered
 # device's backing file (on ext4 and XFS) is charged to the memory cgroup of
 # the process that writes to the device, as loop.ko charges it, not to
-# another writer's, and that cgroup's memory.max holds it without a kill.
+# another writer's, and that cgroup's memory.max holds it without a kill
+# (through xloop.ko; loop.ko's writer is at times killed there, reported).
 # xt-disk: 512
 # xt-timeout: 300
 # xt-smp: 1
@@ -123,8 +124,10 @@ charging() {
 	drop_caches
 	max=$(event $writers max) oom=$(event $writers oom_kill)
 	echo 16M >$writers/memory.max || fail "set memory.max"
+	# loop.ko's writer is at times OOM-killed here (6.12): its kill is
+	# counted and reported below, not failed on; xloop.ko's fails the case.
 	in_cgroup $writers dd if=/dev/zero of="$dev" bs=1M count=64 oflag=direct conv=fsync status=none ||
-		fail "$driver: write 64 MiB to $dev under memory.max"
+		[ "$driver" = loop ] || fail "$driver: write 64 MiB to $dev under memory.max"
 	max=$(($(event $writers max) - max)) oom=$(($(event $writers oom_kill) - oom))
 	echo max >$writers/memory.max
 	"$XL_PROBE" detach "$dev" || fail "detach $dev"
@@ -164,8 +167,8 @@ for fs in ext4 xfs; do
 		fail "$fs: xloop.ko charged $x_out KiB to a cgroup that did not write"
 	[ "$x_max" -ge 1 ] ||
 		fail "$fs: writing 64 MiB through xloop.ko never reached the writer's memory.max of 16 MiB"
-	if [ "$x_oom" != 0 ] || [ "$s_oom" != 0 ]; then
-		fail "$fs: an OOM kill in the writer's cgroup (loop.ko $s_oom, xloop.ko $x_oom)"
-	fi
+	[ "$x_oom" = 0 ] ||
+		fail "$fs: an OOM kill in the writer's cgroup through xloop.ko ($x_oom; loop.ko $s_oom)"
+	[ "$s_oom" = 0 ] || echo "$fs: loop.ko's writer was OOM-killed under memory.max (recorded)"
 done
 no_device_bound xloop
