@@ -35,12 +35,13 @@ truncate -s 16M lower/img
 # Unbound workers (xloop's and loop.ko's) on CPU 1 only.
 echo 2 >"$wq_mask" || fail "cannot set the workqueues' cpumask"
 
-# check DRIVER DEV DIO: direct reads and writes of DEV from CPU 0, 400
-# requests, must all end on CPU 0; DEV's direct I/O must be DIO (0 or 1).
+# check DRIVER DEV MODE: DEV attached MODE (buffered or dio, expect_dio);
+# direct reads and writes of DEV from CPU 0, 400 requests, must all end on
+# CPU 0.
 check() {
 	local what=$1 dev=$2 name majmin got
 	name=${dev#/dev/}
-	expect_eq "$what $dev: loop/dio" "$3" "$(cat "/sys/block/$name/loop/dio")"
+	expect_dio "$dev" "$3" lower/img
 	majmin=$(tr : , <"/sys/block/$name/dev")
 	echo 2 >"/sys/block/$name/queue/rq_affinity" || fail "$dev: rq_affinity"
 	: >"$tracing/trace"
@@ -61,18 +62,18 @@ check() {
 }
 
 dev=$("$XL_PROBE" attach /dev/xloop-control xloop lower/img)
-check xloop.ko "$dev" 0
+check xloop.ko "$dev" buffered
 "$XL_PROBE" detach "$dev"
 dev=$("$XL_PROBE" attach /dev/xloop-control xloop lower/img dio)
-check "xloop.ko, direct I/O" "$dev" 1
+check "xloop.ko, direct I/O" "$dev" dio
 "$XL_PROBE" detach "$dev"
 
 xl_unload
 stock_loop_load
 dev=$(losetup -f --show lower/img)
-check loop.ko "$dev" 0
+check loop.ko "$dev" buffered
 losetup -d "$dev"
 dev=$(losetup -f --show --direct-io=on lower/img)
-check "loop.ko, direct I/O" "$dev" 1
+check "loop.ko, direct I/O" "$dev" dio
 losetup -d "$dev"
 stock_loop_unload
