@@ -177,20 +177,20 @@ boot_once() {
 	# A record run lives through an oops (it kills only the task that hit it).
 	# A kernel spinning on a guest's only vCPU stops its case's timeout too:
 	# a soft lockup panics instead, and the report shows the console.
-	local oops_panic=" oops=panic softlockup_panic=1" paging=
+	local oops_panic=" oops=panic softlockup_panic=1" cpu=max
 	[ -z "${XT_RECORD:-}" ] || oops_panic=
 	# -cpu max offers 5-level paging.  6.12 with KASAN then reports a false
 	# "wild-memory-access" for an interrupt taken while identify_cpu() has
 	# cleared the CPU's feature bits (LA57 among them, which KASAN's shadow
-	# bounds read): seen once in a suite's boots.  The debug kernel boots
-	# with 4-level paging; the Debian kernels keep 5.
-	case $release in *-xloop-debug) paging=" no5lvl" ;; esac
+	# bounds read): seen once in a suite's boots.  The debug kernel's CPU
+	# has no LA57 (4-level paging); the Debian kernels keep 5.
+	case $release in *-xloop-debug) cpu=max,la57=off ;; esac
 	if [ "$disk_mib" -gt 0 ]; then
 		[ -n "$resume" ] || truncate -s "${disk_mib}M" "$img"
 		disk=(-drive "file=$img,format=raw,if=virtio,cache=${XT_DISK_CACHE:-none},aio=threads")
 	fi
 	timeout -k 5 "$limit" qemu-system-x86_64 \
-		-machine q35,accel="$accel" -cpu max -smp "$smp" -m "$mem" \
+		-machine q35,accel="$accel" -cpu "$cpu" -smp "$smp" -m "$mem" \
 		-nodefaults -no-reboot -display none \
 		-bios /usr/share/qemu/qboot.rom \
 		-chardev file,id=console,path="$dir/console.log",append=on -serial chardev:console \
@@ -201,7 +201,7 @@ boot_once() {
 		-device virtio-9p-pci,fsdev=xtout,mount_tag=xtout \
 		${disk[@]+"${disk[@]}"} \
 		-kernel "$vmlinuz" -initrd "$initrd" \
-		-append "console=ttyS0 loglevel=5 printk.time=1 panic=-1${oops_panic}${paging} xt.stage2=$here/guest.sh${XT_KERNEL_ARGS:+ $XT_KERNEL_ARGS}" \
+		-append "console=ttyS0 loglevel=5 printk.time=1 panic=-1${oops_panic} xt.stage2=$here/guest.sh${XT_KERNEL_ARGS:+ $XT_KERNEL_ARGS}" \
 		>>"$dir/qemu.out" 2>&1 || rc=$?
 	echo "$rc" >"$dir/qemu.rc"
 	[ -f "$dir/power-cut" ] || rm -f "$img"

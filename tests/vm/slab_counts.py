@@ -2,16 +2,21 @@
 """Print "slab:NAME ACTIVE OBJS_PER_SLAB" for every slab cache, each cache
 shrunk just before the one read of /proc/slabinfo.
 
+Usage: slab_counts.py [CACHE...]   (the caches named are left out)
+
 Every file is opened before the first cache is shrunk, and the writes and the
 read that follow look up no path: a lookup allocates a names_cache object and
 an open a struct file, and under KASAN what is freed after its cache was
 shrunk waits in the quarantine, counted as active.  A shell loop that opens
 each shrink file in turn leaves one of each per cache shrunk after
 names_cache and filp (up to 160 on a debug kernel), which reads as growth.
+What is still freed after the shrinking (a small buffer per write) is the
+same in every reading.
 
 Shrinking also flushes the per-CPU slabs, whose free objects /proc/slabinfo
 counts as active.
 """
+import errno
 import glob
 import os
 import sys
@@ -23,14 +28,15 @@ def main():
     for path in sorted(glob.glob('/sys/kernel/slab/*/shrink')):
         try:
             shrink.append(os.open(path, os.O_WRONLY))
-        except OSError:
-            pass
+        except FileNotFoundError:
+            pass  # the cache went away since the listing
     info = os.open('/proc/slabinfo', os.O_RDONLY)
     for fd in shrink:
         try:
             os.write(fd, b'1')
-        except OSError:
-            pass
+        except OSError as err:
+            if err.errno != errno.ENODEV:  # the cache went away since
+                raise
     chunks = []
     while True:
         chunk = os.read(info, 1 << 16)
