@@ -17,7 +17,6 @@ Shrinking also flushes the per-CPU slabs, whose free objects /proc/slabinfo
 counts as active.
 """
 import errno
-import glob
 import os
 import sys
 
@@ -25,9 +24,13 @@ import sys
 def main():
     skip = set(sys.argv[1:])
     shrink = []
-    for path in sorted(glob.glob('/sys/kernel/slab/*/shrink')):
+    # A merged cache's other names are symlinks to its directory: shrink
+    # each cache once.
+    for entry in os.scandir('/sys/kernel/slab'):
+        if entry.is_symlink():
+            continue
         try:
-            shrink.append(os.open(path, os.O_WRONLY))
+            shrink.append(os.open(os.path.join(entry.path, 'shrink'), os.O_WRONLY))
         except FileNotFoundError:
             pass  # the cache went away since the listing
     info = os.open('/proc/slabinfo', os.O_RDONLY)
