@@ -27,9 +27,12 @@
  *    IOCB_NOWAIT buffered writes; O_SYNC, O_DSYNC) the queue's worker does
  *    itself, in order, as loop.ko does: they take the file's inode lock one
  *    at a time anyway, and workers of their own would only queue up on it.
- *  - flushes, discards and write-zeroes, and reads of a file that takes no
- *    IOCB_NOWAIT at all, go straight to a work item of their own, which may
- *    block.
+ *    So are reads of a file that takes no IOCB_NOWAIT at all (tmpfs): with
+ *    no way to tell a read that would block from one that would not, each
+ *    gets what loop.ko gives it, rather than a worker's hand-off that a
+ *    read from memory does not repay.
+ *  - flushes, discards and write-zeroes go straight to a work item of their
+ *    own, which may block.
  *  - requests end through blk_mq_complete_request(), from the context that
  *    finished their backing I/O (a worker, or the backing device's completion
  *    through ->ki_complete), as loop.ko's do: the block layer ends them on
@@ -483,6 +486,11 @@ static void xloop_queue_workfn(struct work_struct *work)
 			xloop_rw(lo, cmd);
 			xloop_io_leave(&ctx, memcg);
 			WRITE_ONCE(q->blocking, false);
+			/*
+			 * The submitter a request's end woke may be waiting for
+			 * this CPU (loop.ko's worker: the same).
+			 */
+			cond_resched();
 		}
 		if (plugged)
 			blk_finish_plug(&plug);
@@ -629,8 +637,7 @@ static blk_status_t xloop_queue_rq(struct blk_mq_hw_ctx *hctx,
 	cmd->blkcg = xloop_rq_blkcg(rq);
 	cmd->memcg = xloop_memcg_get(cmd->blkcg);
 	cmd->may_nowait = !lo->use_dio && xloop_try_nowait(lo, cmd);
-	if ((op == REQ_OP_READ && (lo->use_dio || cmd->may_nowait)) ||
-	    op == REQ_OP_WRITE)
+	if (op == REQ_OP_READ || op == REQ_OP_WRITE)
 		xloop_queue_rw(lo, cmd);
 	else
 		queue_work(lo->wq, &cmd->work);
