@@ -22,15 +22,13 @@
  *    file says it takes that (compat.h): what the page cache can do at once
  *    is done there, and what would block goes to a work item of the
  *    request's own, so a device's requests wait for the disk side by side
- *    rather than one after another.
+ *    rather than one after another.  A read of a file that takes no
+ *    IOCB_NOWAIT (tmpfs, FUSE) it does itself where the page cache holds
+ *    every page of it, and hands on where it does not.
  *  - buffered writes the file takes only blocking (ext4 and tmpfs have no
  *    IOCB_NOWAIT buffered writes; O_SYNC, O_DSYNC) the queue's worker does
  *    itself, in order, as loop.ko does: they take the file's inode lock one
  *    at a time anyway, and workers of their own would only queue up on it.
- *    So are reads of a file that takes no IOCB_NOWAIT at all (tmpfs): with
- *    no way to tell a read that would block from one that would not, each
- *    gets what loop.ko gives it, rather than a worker's hand-off that a
- *    read from memory does not repay.
  *  - flushes, discards and write-zeroes go straight to a work item of their
  *    own, which may block.
  *  - requests end through blk_mq_complete_request(), from the context that
@@ -45,6 +43,8 @@
  */
 #include <linux/blk-mq.h>
 #include <linux/falloc.h>
+#include <linux/pagemap.h>
+#include <linux/pagevec.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
@@ -254,6 +254,46 @@ static bool xloop_start_write(struct xloop_cmd *cmd)
 }
 
 /*
+ * Does the page cache hold every page @cmd's read wants, up to date?  Asked
+ * of a file that takes no IOCB_NOWAIT: a read that finds them all is done
+ * from memory (tmpfs waits only for a page in swap, which is not in the
+ * cache); one that does not would wait for the file's disk or server.  A
+ * page may go between this look and the read, which then waits as loop.ko's
+ * would.  Task context.
+ */
+static bool xloop_read_cached(struct xloop_device *lo, struct xloop_cmd *cmd)
+{
+	struct request *rq = blk_mq_rq_from_pdu(cmd);
+	loff_t pos = ((loff_t)blk_rq_pos(rq) << SECTOR_SHIFT) + lo->offset;
+	pgoff_t next = pos >> PAGE_SHIFT;
+	pgoff_t last = (pos + blk_rq_bytes(rq) - 1) >> PAGE_SHIFT;
+	struct address_space *mapping = lo->backing->f_mapping;
+	struct folio_batch batch;
+	bool cached = true;
+	unsigned int i;
+
+	folio_batch_init(&batch);
+	while (cached && next <= last) {
+		pgoff_t start = next;
+
+		/* Present folios only: a gap, or a page in swap, ends the run. */
+		if (!filemap_get_folios(mapping, &start, last, &batch))
+			return false;
+		for (i = 0; i < folio_batch_count(&batch); i++) {
+			struct folio *folio = batch.folios[i];
+
+			if (folio->index > next || !folio_test_uptodate(folio)) {
+				cached = false;
+				break;
+			}
+			next = folio->index + folio_nr_pages(folio);
+		}
+		folio_batch_release(&batch);
+	}
+	return cached;
+}
+
+/*
  * Start one read/write attempt for what is left of the request, with
  * IOCB_NOWAIT if @cmd->nowait.  Task context: a worker of the device.
  */
@@ -407,19 +447,20 @@ static void xloop_cmd_workfn(struct work_struct *work)
 }
 
 /*
- * May @cmd's buffered read or write be tried with IOCB_NOWAIT, so the queue
- * worker does at once what the page cache allows?  Not a write the file
- * makes synchronous (O_SYNC, O_DSYNC): it would wait for the disk.
+ * May the queue worker try @cmd, a buffered read or write, without blocking,
+ * doing at once what the page cache allows?  Any read: with IOCB_NOWAIT, or
+ * where the file takes none, after xloop_read_cached().  A write only where
+ * the file takes IOCB_NOWAIT writes, and not one it makes synchronous
+ * (O_SYNC, O_DSYNC): that would wait for the disk.
  */
 static bool xloop_try_nowait(struct xloop_device *lo, struct xloop_cmd *cmd)
 {
 	struct file *file = lo->backing;
 
-	if (!(file->f_mode & FMODE_NOWAIT))
-		return false;
 	if (req_op(blk_mq_rq_from_pdu(cmd)) == REQ_OP_READ)
 		return true;
-	return xloop_file_nowait_buffered_write(file) &&
+	return (file->f_mode & FMODE_NOWAIT) &&
+	       xloop_file_nowait_buffered_write(file) &&
 	       !(xloop_iocb_flags(lo) & (IOCB_DSYNC | IOCB_SYNC));
 }
 
@@ -445,11 +486,11 @@ static bool xloop_queue_block(struct xloop_queue *q)
 
 /*
  * A cgroup's queue: its reads and writes in turn, until no more come, a
- * batch of direct I/O under one plug.  Buffered ones are tried with
- * IOCB_NOWAIT where the file allows, but for the last while nothing else waits
- * (xloop_queue_block()); the others the worker does blocking.  Task context
- * (a worker of the device), on behalf of the queue's cgroup (every request
- * on it has that blkcg).
+ * batch of direct I/O under one plug.  Buffered ones are tried without
+ * blocking where they may be (xloop_try_nowait()), but for the last while
+ * nothing else waits (xloop_queue_block()); the others the worker does
+ * blocking.  Task context (a worker of the device), on behalf of the queue's
+ * cgroup (every request on it has that blkcg).
  */
 static void xloop_queue_workfn(struct work_struct *work)
 {
@@ -478,10 +519,18 @@ static void xloop_queue_workfn(struct work_struct *work)
 			/* Not @next: past the last entry, it is not NULL. */
 			bool last = !cmd->node.next;
 
-			if (!cmd->may_nowait)
+			if (!cmd->may_nowait) {
 				WRITE_ONCE(q->blocking, !lo->use_dio);
-			else
+			} else if (!(lo->backing->f_mode & FMODE_NOWAIT)) {
+				/* A read the page cache alone can tell about. */
+				if (!xloop_read_cached(lo, cmd) &&
+				    (!last || !xloop_queue_block(q))) {
+					queue_work(lo->wq, &cmd->work);
+					continue;
+				}
+			} else {
 				cmd->nowait = !last || !xloop_queue_block(q);
+			}
 			xloop_io_enter(&ctx, memcg);
 			xloop_rw(lo, cmd);
 			xloop_io_leave(&ctx, memcg);
@@ -559,7 +608,7 @@ static struct xloop_queue *xloop_queue_of(struct xloop_device *lo,
 /*
  * Put a read or write on its cgroup's queue, or to its own worker while the
  * queue's is busy with a request it may block on, if it is one the queue's
- * worker would try with IOCB_NOWAIT.  ->queue_rq()'s context.
+ * worker would try without blocking.  ->queue_rq()'s context.
  */
 static void xloop_queue_rw(struct xloop_device *lo, struct xloop_cmd *cmd)
 {
