@@ -71,8 +71,8 @@ struct xloop_queue {
 	unsigned long last_used;	/* jiffies, when a request last came */
 	/*
 	 * The queue's worker is doing a buffered request itself, blocking if
-	 * it must: requests that could be tried with IOCB_NOWAIT go to workers
-	 * of their own meanwhile.  Set under xloop_device.queues_lock for the
+	 * it must: requests it could try without blocking go to workers of
+	 * their own meanwhile.  Set under xloop_device.queues_lock for the
 	 * last request of a batch (xloop_queue_block()).
 	 */
 	bool blocking;
@@ -92,7 +92,7 @@ struct xloop_cmd {
 	long ret;
 	blk_status_t status;		/* for ->complete */
 	bool nowait;			/* the current attempt is IOCB_NOWAIT */
-	bool may_nowait;		/* ... may be; else it is done in order */
+	bool may_nowait;		/* may be tried without blocking */
 	bool write_started;		/* ... holds the freeze protection */
 	struct cgroup_subsys_state *blkcg; /* see xloop_cgroup.h */
 	struct cgroup_subsys_state *memcg; /* referenced until the request ends */

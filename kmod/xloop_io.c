@@ -24,7 +24,8 @@
  *    request's own, so a device's requests wait for the disk side by side
  *    rather than one after another.  A read of a file that takes no
  *    IOCB_NOWAIT (tmpfs, FUSE) it does itself where the page cache holds
- *    every page of it, and hands on where it does not.
+ *    every page of it, and hands on where it does not.  The last request of
+ *    a batch, with nothing waiting behind it, it does itself either way.
  *  - buffered writes the file takes only blocking (ext4 and tmpfs have no
  *    IOCB_NOWAIT buffered writes; O_SYNC, O_DSYNC) the queue's worker does
  *    itself, in order, as loop.ko does: they take the file's inode lock one
@@ -254,12 +255,14 @@ static bool xloop_start_write(struct xloop_cmd *cmd)
 }
 
 /*
- * Does the page cache hold every page @cmd's read wants, up to date?  Asked
- * of a file that takes no IOCB_NOWAIT: a read that finds them all is done
- * from memory (tmpfs waits only for a page in swap, which is not in the
- * cache); one that does not would wait for the file's disk or server.  A
- * page may go between this look and the read, which then waits as loop.ko's
- * would.  Task context.
+ * Does the page cache hold every page @cmd's read wants, up to date, with no
+ * readahead due?  Asked of a file that takes no IOCB_NOWAIT: a read that
+ * finds them so is done from memory (tmpfs waits only for a page in swap,
+ * which is not in the cache); one that does not would wait for the file's
+ * disk or server, or start the next readahead window's reads itself.  What
+ * the page cache cannot tell, the read may still wait for, as loop.ko's
+ * would: a page gone since this look, FUSE's or NFS's revalidation of the
+ * file.  Task context.
  */
 static bool xloop_read_cached(struct xloop_device *lo, struct xloop_cmd *cmd)
 {
@@ -282,13 +285,17 @@ static bool xloop_read_cached(struct xloop_device *lo, struct xloop_cmd *cmd)
 		for (i = 0; i < folio_batch_count(&batch); i++) {
 			struct folio *folio = batch.folios[i];
 
-			if (folio->index > next || !folio_test_uptodate(folio)) {
+			if (folio->index > next || !folio_test_uptodate(folio) ||
+			    folio_test_readahead(folio)) {
 				cached = false;
 				break;
 			}
 			next = folio->index + folio_nr_pages(folio);
 		}
-		folio_batch_release(&batch);
+		/* Not folio_batch_release(): it drains the LRU caches each time. */
+		for (i = 0; i < folio_batch_count(&batch); i++)
+			folio_put(batch.folios[i]);
+		folio_batch_init(&batch);
 	}
 	return cached;
 }
@@ -485,11 +492,36 @@ static bool xloop_queue_block(struct xloop_queue *q)
 }
 
 /*
+ * How the queue's worker takes @cmd, the @last of its batch if so: with what
+ * xloop_rw() is to do set, or, if this returns false, handed on to the
+ * request's own worker.  A buffered request it may try without blocking
+ * (xloop_try_nowait()) it tries so, but for the last while nothing else waits
+ * (xloop_queue_block()), and a read of a file that takes no IOCB_NOWAIT only
+ * where the page cache holds it; the others it does blocking.
+ */
+static bool xloop_queue_take(struct xloop_queue *q, struct xloop_cmd *cmd,
+			     bool last)
+{
+	struct xloop_device *lo = q->lo;
+
+	if (!cmd->may_nowait) {
+		WRITE_ONCE(q->blocking, !lo->use_dio);
+		return true;
+	}
+	if (lo->backing->f_mode & FMODE_NOWAIT) {
+		cmd->nowait = !last || !xloop_queue_block(q);
+		return true;
+	}
+	if (xloop_read_cached(lo, cmd) || (last && xloop_queue_block(q)))
+		return true;
+	queue_work(lo->wq, &cmd->work);
+	return false;
+}
+
+/*
  * A cgroup's queue: its reads and writes in turn, until no more come, a
- * batch of direct I/O under one plug.  Buffered ones are tried without
- * blocking where they may be (xloop_try_nowait()), but for the last while
- * nothing else waits (xloop_queue_block()); the others the worker does
- * blocking.  Task context (a worker of the device), on behalf of the queue's
+ * batch of direct I/O under one plug, buffered ones as xloop_queue_take()
+ * says.  Task context (a worker of the device), on behalf of the queue's
  * cgroup (every request on it has that blkcg).
  */
 static void xloop_queue_workfn(struct work_struct *work)
@@ -519,22 +551,12 @@ static void xloop_queue_workfn(struct work_struct *work)
 			/* Not @next: past the last entry, it is not NULL. */
 			bool last = !cmd->node.next;
 
-			if (!cmd->may_nowait) {
-				WRITE_ONCE(q->blocking, !lo->use_dio);
-			} else if (!(lo->backing->f_mode & FMODE_NOWAIT)) {
-				/* A read the page cache alone can tell about. */
-				if (!xloop_read_cached(lo, cmd) &&
-				    (!last || !xloop_queue_block(q))) {
-					queue_work(lo->wq, &cmd->work);
-					continue;
-				}
-			} else {
-				cmd->nowait = !last || !xloop_queue_block(q);
+			if (xloop_queue_take(q, cmd, last)) {
+				xloop_io_enter(&ctx, memcg);
+				xloop_rw(lo, cmd);
+				xloop_io_leave(&ctx, memcg);
+				WRITE_ONCE(q->blocking, false);
 			}
-			xloop_io_enter(&ctx, memcg);
-			xloop_rw(lo, cmd);
-			xloop_io_leave(&ctx, memcg);
-			WRITE_ONCE(q->blocking, false);
 			/*
 			 * The submitter a request's end woke may be waiting for
 			 * this CPU (loop.ko's worker: the same).
