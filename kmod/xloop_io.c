@@ -91,6 +91,13 @@ static void xloop_complete_rq(struct request *rq)
 	blk_mq_end_request(rq, cmd->status);
 }
 
+/* Where @rq starts in the backing file, in bytes. */
+static loff_t xloop_rq_pos(const struct xloop_device *lo,
+			   const struct request *rq)
+{
+	return ((loff_t)blk_rq_pos(rq) << SECTOR_SHIFT) + lo->offset;
+}
+
 static void xloop_build_iter(struct xloop_cmd *cmd, struct iov_iter *iter,
 			     unsigned int dir)
 {
@@ -267,7 +274,7 @@ static bool xloop_start_write(struct xloop_cmd *cmd)
 static bool xloop_read_cached(struct xloop_device *lo, struct xloop_cmd *cmd)
 {
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
-	loff_t pos = ((loff_t)blk_rq_pos(rq) << SECTOR_SHIFT) + lo->offset;
+	loff_t pos = xloop_rq_pos(lo, rq);
 	pgoff_t next = pos >> PAGE_SHIFT;
 	pgoff_t last = (pos + blk_rq_bytes(rq) - 1) >> PAGE_SHIFT;
 	struct address_space *mapping = lo->backing->f_mapping;
@@ -320,8 +327,7 @@ static void xloop_rw(struct xloop_device *lo, struct xloop_cmd *cmd)
 
 	memset(&cmd->iocb, 0, sizeof(cmd->iocb));
 	cmd->iocb.ki_filp = file;
-	cmd->iocb.ki_pos = ((loff_t)blk_rq_pos(rq) << SECTOR_SHIFT) +
-			   lo->offset + cmd->done;
+	cmd->iocb.ki_pos = xloop_rq_pos(lo, rq) + cmd->done;
 	cmd->iocb.ki_ioprio = req_get_ioprio(rq);
 	cmd->iocb.ki_flags = xloop_iocb_flags(lo);
 	if (lo->use_dio)
@@ -428,7 +434,7 @@ static void xloop_cmd_workfn(struct work_struct *work)
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
 	struct xloop_device *lo = rq->q->queuedata;
 	struct cgroup_subsys_state *memcg = cmd->memcg;
-	loff_t pos = ((loff_t)blk_rq_pos(rq) << SECTOR_SHIFT) + lo->offset;
+	loff_t pos = xloop_rq_pos(lo, rq);
 	struct xloop_io_ctx ctx;
 
 	xloop_blkcg_associate(cmd->blkcg);
