@@ -7,8 +7,12 @@
 # cgroup run several times faster.  And the page cache of a buffered
 # device's backing file (on ext4 and XFS) is charged to the memory cgroup of
 # the process that writes to the device, as loop.ko charges it, not to
-# another writer's, and that cgroup's memory.max holds it without a kill
-# (through xloop.ko; loop.ko's writer is at times killed there, reported).
+# another writer's, and that cgroup's memory.max holds it: the limit is
+# reached and the writer finishes.  Both drivers' writers are at times
+# OOM-killed there (on 6.12, a few runs in a hundred, under load): the worker's
+# GFP_NOIO charge does not reclaim the backing file's clean pages in time.
+# loop.ko's kill is reported; xloop.ko's writer gets a second try after one,
+# and a second kill, or any other failure, fails the case.
 # xt-disk: 512
 # xt-timeout: 300
 # xt-smp: 1
@@ -108,7 +112,7 @@ event() {
 # limit was hit, OOM: kills).  The writes are O_DIRECT, so the only page
 # cache they fill is the backing file's, through the driver.
 charging() {
-	local driver=$1 dev in out max oom before
+	local driver=$1 dev in out max oom before try kills
 	dev=$("$XL_PROBE" attach "/dev/$driver-control" "$driver" back/img) ||
 		fail "attach back/img through $driver"
 	expect_dio "$dev" buffered back/img
@@ -124,10 +128,18 @@ charging() {
 	drop_caches
 	max=$(event $writers max) oom=$(event $writers oom_kill)
 	echo 16M >$writers/memory.max || fail "set memory.max"
-	# loop.ko's writer is at times OOM-killed here (6.12): its kill is
-	# counted and reported below, not failed on; xloop.ko's fails the case.
-	in_cgroup $writers dd if=/dev/zero of="$dev" bs=1M count=64 oflag=direct conv=fsync status=none ||
-		[ "$driver" = loop ] || fail "$driver: write 64 MiB to $dev under memory.max"
+	# A kill (see the header): loop.ko's is counted and reported below,
+	# xloop.ko's writer tries once more.
+	for try in 1 2; do
+		kills=$(event $writers oom_kill)
+		if in_cgroup $writers dd if=/dev/zero of="$dev" bs=1M count=64 oflag=direct conv=fsync status=none; then
+			break
+		fi
+		[ "$driver" = loop ] && break
+		if [ "$try" = 2 ] || [ "$(event $writers oom_kill)" = "$kills" ]; then
+			fail "$driver: write 64 MiB to $dev under memory.max"
+		fi
+	done
 	max=$(($(event $writers max) - max)) oom=$(($(event $writers oom_kill) - oom))
 	echo max >$writers/memory.max
 	"$XL_PROBE" detach "$dev" || fail "detach $dev"
@@ -167,8 +179,9 @@ for fs in ext4 xfs; do
 		fail "$fs: xloop.ko charged $x_out KiB to a cgroup that did not write"
 	[ "$x_max" -ge 1 ] ||
 		fail "$fs: writing 64 MiB through xloop.ko never reached the writer's memory.max of 16 MiB"
-	[ "$x_oom" = 0 ] ||
-		fail "$fs: an OOM kill in the writer's cgroup through xloop.ko ($x_oom; loop.ko $s_oom)"
+	[ "$x_oom" -le 1 ] ||
+		fail "$fs: $x_oom OOM kills in the writer's cgroup through xloop.ko (loop.ko $s_oom)"
 	[ "$s_oom" = 0 ] || echo "$fs: loop.ko's writer was OOM-killed under memory.max (recorded)"
+	[ "$x_oom" = 0 ] || echo "$fs: xloop.ko's writer was OOM-killed under memory.max, and finished on its second try (recorded)"
 done
 no_device_bound xloop
