@@ -8,11 +8,11 @@
 # device's backing file (on ext4 and XFS) is charged to the memory cgroup of
 # the process that writes to the device, as loop.ko charges it, not to
 # another writer's, and that cgroup's memory.max holds it: the limit is
-# reached and the writer finishes.  Both drivers' writers are at times
-# OOM-killed there (on 6.12, a few runs in a hundred, under load): the worker's
-# GFP_NOIO charge does not reclaim the backing file's clean pages in time.
-# loop.ko's kill is reported; xloop.ko's writer gets a second try after one,
-# and a second kill, or any other failure, fails the case.
+# reached and xloop.ko's writer finishes.  Both drivers' writers are at
+# times OOM-killed there (6.12, about one write in a hundred, under load):
+# the worker's GFP_NOIO charge does not reclaim the backing file's clean
+# pages in time.  loop.ko's kill is reported; xloop.ko's writer gets a
+# second try after one, and a second kill, or any other failure, fails.
 # xt-disk: 512
 # xt-timeout: 300
 # xt-smp: 1
@@ -108,9 +108,10 @@ event() {
 # root cgroup: the KiB of page cache charged to $writers while a shell in
 # it writes the image's first 32 MiB, then while the root cgroup writes the
 # next 32 MiB, both to the same device; then the same writer under a
-# memory.max of 16 MiB writing all 64 MiB: "IN OUT MAX OOM" (MAX: times the
-# limit was hit, OOM: kills).  The writes are O_DIRECT, so the only page
-# cache they fill is the backing file's, through the driver.
+# memory.max of 16 MiB writing all 64 MiB, xloop.ko's twice if killed:
+# "IN OUT MAX OOM" (MAX: times the limit was hit, OOM: kills, both tries).
+# The writes are O_DIRECT, so the only page cache they fill is the backing
+# file's, through the driver.
 charging() {
 	local driver=$1 dev in out max oom before try kills
 	dev=$("$XL_PROBE" attach "/dev/$driver-control" "$driver" back/img) ||
@@ -132,7 +133,8 @@ charging() {
 	# xloop.ko's writer tries once more.
 	for try in 1 2; do
 		kills=$(event $writers oom_kill)
-		if in_cgroup $writers dd if=/dev/zero of="$dev" bs=1M count=64 oflag=direct conv=fsync status=none; then
+		# exec: dd alone in the cgroup, the only task a kill can take.
+		if in_cgroup $writers exec dd if=/dev/zero of="$dev" bs=1M count=64 oflag=direct conv=fsync status=none; then
 			break
 		fi
 		[ "$driver" = loop ] && break
@@ -169,7 +171,7 @@ for fs in ext4 xfs; do
 		"while another cgroup writes: loop.ko $s_out, xloop.ko $x_out;" \
 		"under memory.max 16M, limit hit: loop.ko $s_max, xloop.ko $x_max times, OOM kills $s_oom, $x_oom"
 	# Most of the 32 MiB, next to nothing when another cgroup writes, and
-	# the limit reached (by the backing file's pages) without a kill.
+	# the limit reached (by the backing file's pages).
 	if [ "$s_in" -lt $((24 * 1024)) ] || [ "$s_out" -gt 4096 ] || [ "$s_max" -lt 1 ]; then
 		fail "$fs: loop.ko does not charge the writer's cgroup here: the oracle does not hold"
 	fi
