@@ -11,7 +11,9 @@
 # systems, default "ext4 tmpfs"), XB_ROWS (a regular expression: only the rows
 # whose "fs mode rw bs qd", e.g. "ext4 direct randread 4k 16", match),
 # XB_AB (a git revision, e.g. HEAD~1: xloop.ko built from it joins as a fourth
-# target, "xloop@B", to compare two versions of the driver in one boot).
+# target, "xloop@B", to compare two versions of the driver in one boot),
+# XB_CONTROL (default 1: loop.ko runs twice per repeat, and the column "lo/lo"
+# shows how far two runs of one driver differ on each row; 0 leaves it out).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -42,8 +44,9 @@ if [ -n "${XB_AB:-}" ]; then
 		exit 1
 	fi
 fi
-printf 'XB_RUNTIME=%s\nXB_REPEAT=%s\nXB_SIZE_MIB=%s\nXB_ROWS=%q\nXB_BACKING=%q\nXB_AB=%q\n' \
-	"$XB_RUNTIME" "$XB_REPEAT" "$XB_SIZE_MIB" "${XB_ROWS:-.}" "${XB_BACKING:-ext4 tmpfs}" "$ab_rev" >"$build/bench-params.env"
+printf 'XB_RUNTIME=%s\nXB_REPEAT=%s\nXB_SIZE_MIB=%s\nXB_ROWS=%q\nXB_BACKING=%q\nXB_AB=%q\nXB_CONTROL=%q\n' \
+	"$XB_RUNTIME" "$XB_REPEAT" "$XB_SIZE_MIB" "${XB_ROWS:-.}" "${XB_BACKING:-ext4 tmpfs}" "$ab_rev" \
+	"${XB_CONTROL:-1}" >"$build/bench-params.env"
 rc=0
 # One kernel at a time: a second guest would take CPU from the one measured.
 BUILD=$build XT_JOBS=1 XT_CASE_TIMEOUT=1800 "$top/tests/vm/run.sh" "${kernels[@]}" \

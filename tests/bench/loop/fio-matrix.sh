@@ -14,6 +14,10 @@
 # (see the note at the end for the ratios).  With XB_AB (bench-loop.sh), the
 # xloop.ko of another revision runs as a fourth target, "xloopB": the module
 # is swapped (detach, rmmod, insmod, attach) whenever the other one is due.
+# A control, "loop2", runs loop.ko's device a second time in each repeat
+# (XB_CONTROL=0 leaves it out): the column "lo/lo" is loop.ko against itself,
+# how far apart two runs of one driver land on that row in this boot, the
+# spread to read x/loop against.
 #
 # At queue depth 1 every request pays the block layer's own price (bio,
 # request, tag, completion), which the raw file does not.  So the QD1 rows
@@ -31,8 +35,8 @@
 . "$XT_LIB"
 # shellcheck source=../../vm/kmod-lib.sh
 . "$XT_TOP/tests/vm/kmod-lib.sh"
-# bench-loop.sh leaves XB_RUNTIME, XB_REPEAT, XB_SIZE_MIB, XB_ROWS, XB_BACKING
-# and XB_AB here.
+# bench-loop.sh leaves XB_RUNTIME, XB_REPEAT, XB_SIZE_MIB, XB_ROWS, XB_BACKING,
+# XB_AB and XB_CONTROL here.
 # shellcheck source=/dev/null
 . "$XT_BUILD/bench-params.env"
 runtime=${XB_RUNTIME:-3}
@@ -42,6 +46,7 @@ only=${XB_ROWS:-.}
 backings=${XB_BACKING:-ext4 tmpfs}
 probe=$XT_BUILD/xloop_probe
 ab=${XB_AB:-}
+control=${XB_CONTROL:-1}
 ab_ko=$XT_BUILD/bench-ab/build/modules/$XT_KVER/xloop.ko
 
 modprobe loop
@@ -110,6 +115,7 @@ xloop_use() {
 
 rows=("read 1M 16" "write 1M 16" "randread 4k 1" "randread 4k 16" "randwrite 4k 1" "randwrite 4k 16")
 targets=(xloop loop raw)
+[ "$control" = 0 ] || targets+=(loop2)
 if [ -n "$ab" ]; then
 	[ -f "$ab_ko" ] || fail "no xloop.ko of $ab for $XT_KVER ($ab_ko)"
 	targets+=(xloopB)
@@ -144,7 +150,7 @@ for mode in buffered direct; do
 				case $target in
 				xloop) xloop_use A && dev=$xdev direct=1 ;;
 				xloopB) xloop_use B && dev=$xdev direct=1 ;;
-				loop) dev=$ldev direct=1 ;;
+				loop | loop2) dev=$ldev direct=1 ;;
 				raw) dev=$img direct=$rawdirect ;;
 				nullb) dev=/dev/nullb0 direct=1 ;;
 				base)
@@ -230,6 +236,7 @@ function raw_blk(k,    i, r, tr, tn, tb) {
 }
 {
 	if ($5 == "xloopB") ab = 1
+	if ($5 == "loop2") control = 1
 	key = $1 " " $2 " " $3 " QD" $4
 	if (!(key in seen)) { seen[key] = 1; order[++n] = key }
 	n_rep[key] = NF - 5
@@ -238,14 +245,18 @@ function raw_blk(k,    i, r, tr, tn, tb) {
 END {
 	printf "%-34s %12s %12s %12s", "fs-mode rw bs qd (KiB/s)", "xloop", "loop.ko", "raw file"
 	if (ab) printf " %12s", "xloop@B"
-	printf " %12s %12s %8s", "x/loop", "x/raw", "raw+blk"
+	printf " %12s", "x/loop"
+	if (control) printf " %12s", "lo/lo"
+	printf " %12s %8s", "x/raw", "raw+blk"
 	if (ab) printf " %12s", "x/B"
 	printf " %9s %9s %8s\n", "us/req x", "us/req lo", "cpu x/lo"
 	for (i = 1; i <= n; i++) {
 		k = order[i]
 		printf "%-34s %12d %12d %12d", k, bw(k, "xloop"), bw(k, "loop"), bw(k, "raw")
 		if (ab) printf " %12d", bw(k, "xloopB")
-		printf " %12s %12s %8s", versus(k, "xloop", "loop"), versus(k, "xloop", "raw"), raw_blk(k)
+		printf " %12s", versus(k, "xloop", "loop")
+		if (control) printf " %12s", versus(k, "loop", "loop2")
+		printf " %12s %8s", versus(k, "xloop", "raw"), raw_blk(k)
 		if (ab) printf " %12s", versus(k, "xloop", "xloopB")
 		printf " %9.1f %9.1f %8.2f\n", bw(k, "cpu-xloop"), bw(k, "cpu-loop"), ratio(k, "cpu-xloop", "cpu-loop")
 	}
