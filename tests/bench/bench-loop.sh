@@ -10,7 +10,7 @@
 # XB_SIZE_MIB (backing file size, default 512), XB_BACKING (backing file
 # systems, default "ext4 tmpfs"), XB_ROWS (a regular expression: only the rows
 # whose "fs mode rw bs qd", e.g. "ext4 direct randread 4k 16", match),
-# XB_AB (a git revision, e.g. HEAD~1: xloop.ko built from it joins as a fourth
+# XB_AB (a git revision, e.g. HEAD~1: xloop.ko built from it joins as another
 # target, "xloop@B", to compare two versions of the driver in one boot),
 # XB_CONTROL (default 1: loop.ko runs twice per repeat, and the column "lo/lo"
 # shows how far two runs of one driver differ on each row; 0 leaves it out).
@@ -24,6 +24,10 @@ if [ -n "${KVER:-}" ]; then
 	for k in $("$top/scripts/kernels.sh"); do kernels+=(-k "$k"); done
 fi
 export XB_RUNTIME=${XB_RUNTIME:-3} XB_REPEAT=${XB_REPEAT:-3} XB_SIZE_MIB=${XB_SIZE_MIB:-512}
+case ${XB_CONTROL:-1} in
+0 | 1) ;;
+*) echo "bench: XB_CONTROL must be 0 or 1" >&2; exit 2 ;;
+esac
 # The guest case reads its parameters from the build directory.
 mkdir -p "$build/bench"
 # Tables of an earlier run (other kernels too) would be printed as this one's.

@@ -9,15 +9,15 @@
 # Every cell runs the same fio job; the devices are driven with O_DIRECT (so
 # their own page cache does not count), the raw file with O_DIRECT in the
 # direct-I/O rows and through the page cache in the buffered rows, which is
-# what each device does with it.  Repeats go round the three targets in turn,
+# what each device does with it.  Repeats go round the targets in turn,
 # so a slow phase of the host hits all of them alike; the table shows medians
 # (see the note at the end for the ratios).  With XB_AB (bench-loop.sh), the
-# xloop.ko of another revision runs as a fourth target, "xloopB": the module
+# xloop.ko of another revision runs as one more target, "xloopB": the module
 # is swapped (detach, rmmod, insmod, attach) whenever the other one is due.
 # A control, "loop2", runs loop.ko's device a second time in each repeat
 # (XB_CONTROL=0 leaves it out): the column "lo/lo" is loop.ko against itself,
 # how far apart two runs of one driver land on that row in this boot, the
-# spread to read x/loop against.
+# spread to read x/loop against.  It costs a fifth more time.
 #
 # At queue depth 1 every request pays the block layer's own price (bio,
 # request, tag, completion), which the raw file does not.  So the QD1 rows
@@ -31,7 +31,7 @@
 # system call's (the user copy, fsnotify), and can come out above it.  It is
 # as noisy as the samples it is made of.
 # xt-disk: 1400
-# xt-timeout: 3000
+# xt-timeout: 4000
 . "$XT_LIB"
 # shellcheck source=../../vm/kmod-lib.sh
 . "$XT_TOP/tests/vm/kmod-lib.sh"
