@@ -74,13 +74,26 @@ positive_int() {
 }
 [ -z "$split" ] || positive_int "-s" "$vcpus"
 
+# case_header FILE NAME [VALUE]: the value of FILE's first "# xt-NAME: ..."
+# line whose value matches the sed pattern VALUE (default: a number); else
+# nothing.
+case_header() {
+	sed -n "s/^# *xt-$2: *\\(${3:-[0-9][0-9]*}\\).*/\\1/p" "$1" | head -n 1
+}
+
+# is_debug_kernel RELEASE: the kernel make debug-kernel builds (KASAN, lockdep).
+is_debug_kernel() {
+	case $1 in *-xloop-debug) return 0 ;; esac
+	return 1
+}
+
 # Select cases: every *.sh in the directory, filtered by the patterns and -s.
 cases=()
 for path in "$cases_dir"/*.sh; do
 	[ -e "$path" ] || continue
 	name=$(basename "$path" .sh)
 	if [ -n "$split" ]; then
-		want=$(sed -n 's/^# *xt-smp: *\([^ ]*\).*/\1/p' "$path" | head -n 1)
+		want=$(case_header "$path" smp '[^ ]*')
 		# Anything else would leave the case out of both of make check's parts.
 		case ${want:-2} in
 		1 | 2) ;;
@@ -115,7 +128,7 @@ case_timeout=${XT_CASE_TIMEOUT:-120}
 # A debug kernel (KASAN, lockdep) runs the same case several times slower;
 # one factor for the whole run, 4 if any of its kernels is a debug kernel.
 scale=1
-for k in "${kernels[@]}"; do case $k in *-xloop-debug) scale=4 ;; esac; done
+for k in "${kernels[@]}"; do if is_debug_kernel "$k"; then scale=4; fi; done
 scale=${XT_TIMEOUT_SCALE:-$scale}
 positive_int XT_TIMEOUT_SCALE "$scale"
 accel=$("$here/accel.sh")
@@ -123,13 +136,13 @@ accel=$("$here/accel.sh")
 # (XT_LIMIT overrides it).
 limit=90
 for c in ${cases[@]+"${cases[@]}"}; do
-	t=$(sed -n 's/^# *xt-timeout: *\([0-9][0-9]*\).*/\1/p' "$c" | head -n 1)
+	t=$(case_header "$c" timeout)
 	limit=$((limit + ${t:-$case_timeout} * scale + 15))
 done
 limit=${XT_LIMIT:-$limit}
 disk_mib=0
 for c in ${cases[@]+"${cases[@]}"}; do
-	d=$(sed -n 's/^# *xt-disk: *\([0-9][0-9]*\).*/\1/p' "$c" | head -n 1)
+	d=$(case_header "$c" disk)
 	[ "${d:-0}" -gt "$disk_mib" ] && disk_mib=$d
 done
 
@@ -184,7 +197,7 @@ boot_once() {
 	# cleared the CPU's feature bits (LA57 among them, which KASAN's shadow
 	# bounds read): seen once in a suite's boots.  The debug kernel's CPU
 	# has no LA57 (4-level paging); the Debian kernels keep 5.
-	case $release in *-xloop-debug) cpu=max,la57=off ;; esac
+	if is_debug_kernel "$release"; then cpu=max,la57=off; fi
 	if [ "$disk_mib" -gt 0 ]; then
 		[ -n "$resume" ] || truncate -s "${disk_mib}M" "$img"
 		disk=(-drive "file=$img,format=raw,if=virtio,cache=${XT_DISK_CACHE:-none},aio=threads")
@@ -243,7 +256,7 @@ boot() {
 		cut=$(cat "$dir/power-cut")
 		rm -f "$dir/power-cut"
 		allowed=
-		[ -z "$cut" ] || allowed=$(sed -n 's/^# *xt-power-cuts: *\([0-9][0-9]*\).*/\1/p' "$cases_dir/$cut.sh" 2>/dev/null | head -n 1 || true)
+		[ -z "$cut" ] || allowed=$(case_header "$cases_dir/$cut.sh" power-cuts 2>/dev/null || true)
 		cuts[${cut:-?}]=$((${cuts[${cut:-?}]:-0} + 1))
 		# A case that cuts more often than it says ends the run.
 		if [ -z "$cut" ] || [ "${cuts[$cut]}" -gt "${allowed:-1}" ]; then
