@@ -157,7 +157,8 @@ taint_clean() {
 	[ $((taint & ~(4096 | 8192))) -eq 0 ]
 }
 
-export XT_TOP XT_BUILD XT_KVER XT_MODDIR="$XT_BUILD/modules/$XT_KVER"
+# XT_TIMEOUT_SCALE too: a case's own limits for a hang scale as its timeout does.
+export XT_TOP XT_BUILD XT_KVER XT_TIMEOUT_SCALE XT_MODDIR="$XT_BUILD/modules/$XT_KVER"
 export XT_XLOOP="$XT_BUILD/xloop" XT_LIB="$XT_TOP/tests/vm/lib.sh" XT_OUT=$out
 # The scratch disk a case asked for with "# xt-disk: MIB".
 if [ "${XT_DISK_MIB:-0}" -gt 0 ]; then
