@@ -16,8 +16,11 @@
 . "$XT_LIB"
 # shellcheck source=../kmod-lib.sh
 . "$XT_TOP/tests/vm/kmod-lib.sh"
+busy1='' busy2=''
 cleanup() {
 	cd / || return
+	# The busy step's holders, if it failed: they would keep a device bound.
+	[ -z "$busy1$busy2" ] || kill $busy1 $busy2 2>/dev/null || true
 	umount -l "$XT_TMP/m" "$XT_TMP/o" 2>/dev/null || true
 	xl_restore
 	grep -q '^xminix ' /proc/modules || insmod "$XT_MODDIR/xminix.ko" || true
@@ -183,11 +186,15 @@ expect_eq "not root: exit code" 1 \
 no_device_bound xloop
 "$XLOOP" mount v3.img m || fail "xloop mount for busy"
 mount v3.img o 2>/dev/null || mount -t minix v3.img o || fail "mount for busy"
-(cd m && exec sleep 3) &
+# Holders that stay until killed (a slow kernel must not see them leave before
+# the umounts), each a "sleep" inside its mount before the umounts start.
+(cd m && exec sleep 600) &
 busy1=$!
-(cd o && exec sleep 3) &
+(cd o && exec sleep 600) &
 busy2=$!
-sleep 0.5
+holding() { [ "$(cat "/proc/$1/comm")" = sleep ] && [ "$(readlink "/proc/$1/cwd")" = "$(pwd -P)/$2" ]; }
+poll_until 300 holding "$busy1" m || fail "the holder of m did not start"
+poll_until 300 holding "$busy2" o || fail "the holder of o did not start"
 dev=$(source_of m)
 check "busy" "$(code "$XLOOP" umount m)" "$(code umount o)"
 "$XLOOP" umount m 2>busy.err && fail "a busy xloop umount succeeded"
@@ -197,9 +204,9 @@ dev_bound "$dev" || fail "a busy xloop umount detached $dev"
 "$XLOOP" umount -l m || fail "xloop umount -l while busy"
 umount -l o
 ! mountpoint -q m || fail "umount -l left the mount"
-wait "$busy1" "$busy2"
-sleep 0.5
-! dev_bound "$dev" || fail "$dev still bound after the lazy unmount's last user left"
+kill "$busy1" "$busy2"
+wait "$busy1" "$busy2" 2>/dev/null || true
+poll_until 100 dev_unbound "$dev" || fail "$dev still bound after the lazy unmount's last user left"
 
 echo "== umount by image and by device; --driver loop; a device attached first"
 "$XLOOP" mount v2.img m || fail "xloop mount v2.img"
