@@ -20,7 +20,7 @@ busy1='' busy2=''
 cleanup() {
 	cd / || return
 	# The busy step's holders, if it failed: they would keep a device bound.
-	[ -z "$busy1$busy2" ] || kill $busy1 $busy2 2>/dev/null || true
+	[ -z "$busy1$busy2" ] || kill "$busy1" "$busy2" 2>/dev/null || true
 	umount -l "$XT_TMP/m" "$XT_TMP/o" 2>/dev/null || true
 	xl_restore
 	grep -q '^xminix ' /proc/modules || insmod "$XT_MODDIR/xminix.ko" || true
@@ -206,6 +206,7 @@ umount -l o
 ! mountpoint -q m || fail "umount -l left the mount"
 kill "$busy1" "$busy2"
 wait "$busy1" "$busy2" 2>/dev/null || true
+busy1='' busy2=''
 poll_until 100 dev_unbound "$dev" || fail "$dev still bound after the lazy unmount's last user left"
 
 echo "== umount by image and by device; --driver loop; a device attached first"
