@@ -11,6 +11,8 @@ export LANG=C.UTF-8 HOME=/root TERM=dumb
 out=/xt-out
 # shellcheck source=/dev/null
 . "$out/plan.env"
+# shellcheck source=case-header.sh
+. "$XT_TOP/tests/vm/case-header.sh"
 
 # Fresh /tmp and /run, unless the checkout itself lives there (CI may clone
 # into /tmp): the overlay already makes them writable without touching the host.
@@ -81,7 +83,7 @@ run_case() {
 	local path=$1 name timeout rc log reason start=$SECONDS
 	name=$(basename "$path" .sh)
 	log=$out/cases/$name.log
-	timeout=$(sed -n 's/^# *xt-timeout: *\([0-9][0-9]*\).*/\1/p' "$path" | head -n 1)
+	timeout=$(case_header "$path" timeout)
 	timeout=${timeout:-$XT_CASE_TIMEOUT}
 	timeout=$((timeout * ${XT_TIMEOUT_SCALE:-1}))
 	export XT_TMP=/tmp/xt/$name XT_CASE=$name XT_BOOT=1

@@ -74,12 +74,8 @@ positive_int() {
 }
 [ -z "$split" ] || positive_int "-s" "$vcpus"
 
-# case_header FILE NAME [VALUE]: the value of FILE's first "# xt-NAME: ..."
-# line whose value matches the sed pattern VALUE (default: a number); else
-# nothing.
-case_header() {
-	sed -n "s/^# *xt-$2: *\\(${3:-[0-9][0-9]*}\\).*/\\1/p" "$1" | head -n 1
-}
+# shellcheck source=case-header.sh
+. "$here/case-header.sh"
 
 # is_debug_kernel RELEASE: the kernel make debug-kernel builds (KASAN, lockdep).
 is_debug_kernel() {
