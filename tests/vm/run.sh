@@ -194,6 +194,14 @@ boot_once() {
 	# bounds read): seen once in a suite's boots.  The debug kernel's CPU
 	# has no LA57 (4-level paging); the Debian kernels keep 5.
 	if is_debug_kernel "$release"; then cpu=max,la57=off; fi
+	# tsc=reliable: the clocksource watchdog must not judge the TSC.  On a
+	# busy host a vCPU stalls between the watchdog's reads, the TSC is marked
+	# unstable, and sched_clock with it, which patches a static branch in
+	# sched_clock_cpu() while the other vCPU runs it.  Under TCG that
+	# patching can oops ("Oops: int3" in sched_clock_cpu, a CI run on 6.12;
+	# a loop flipping any hot static key oopses 6.12 and hangs 6.1 in
+	# seconds).  A TCG guest reads the host's own TSC: it is as reliable as the host's.
+	local clock=" tsc=reliable"
 	if [ "$disk_mib" -gt 0 ]; then
 		[ -n "$resume" ] || truncate -s "${disk_mib}M" "$img"
 		disk=(-drive "file=$img,format=raw,if=virtio,cache=${XT_DISK_CACHE:-none},aio=threads")
@@ -210,7 +218,7 @@ boot_once() {
 		-device virtio-9p-pci,fsdev=xtout,mount_tag=xtout \
 		${disk[@]+"${disk[@]}"} \
 		-kernel "$vmlinuz" -initrd "$initrd" \
-		-append "console=ttyS0 loglevel=5 printk.time=1 panic=-1${oops_panic} xt.stage2=$here/guest.sh${XT_KERNEL_ARGS:+ $XT_KERNEL_ARGS}" \
+		-append "console=ttyS0 loglevel=5 printk.time=1 panic=-1${oops_panic}${clock} xt.stage2=$here/guest.sh${XT_KERNEL_ARGS:+ $XT_KERNEL_ARGS}" \
 		>>"$dir/qemu.out" 2>&1 || rc=$?
 	echo "$rc" >"$dir/qemu.rc"
 	[ -f "$dir/power-cut" ] || rm -f "$img"
