@@ -262,6 +262,23 @@ static bool xloop_start_write(struct xloop_cmd *cmd)
 }
 
 /*
+ * Would a read that finds @folio start the next readahead window there?  The
+ * readahead mark is the same page flag as PG_reclaim, which reclaim and
+ * drop_caches set on dirty folios and folios under writeback; the readahead
+ * code itself takes it for a mark only on a folio not under writeback.  A
+ * file whose page cache cannot read folios in has no readahead at all: on
+ * tmpfs (no ->read_folio, no ->readahead) the flag is only ever PG_reclaim,
+ * set on every page of an image by one drop_caches.
+ */
+static bool xloop_folio_starts_readahead(const struct address_space *mapping,
+					 struct folio *folio)
+{
+	if (!mapping->a_ops->read_folio && !mapping->a_ops->readahead)
+		return false;
+	return folio_test_readahead(folio) && !folio_test_writeback(folio);
+}
+
+/*
  * Does the page cache hold every page @cmd's read wants, up to date, with no
  * readahead due?  Asked of a file that takes no IOCB_NOWAIT: a read that
  * finds them so is done from memory (tmpfs waits only for a page in swap,
@@ -293,7 +310,7 @@ static bool xloop_read_cached(struct xloop_device *lo, struct xloop_cmd *cmd)
 			struct folio *folio = batch.folios[i];
 
 			if (folio->index > next || !folio_test_uptodate(folio) ||
-			    folio_test_readahead(folio)) {
+			    xloop_folio_starts_readahead(mapping, folio)) {
 				cached = false;
 				break;
 			}
