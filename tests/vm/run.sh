@@ -198,9 +198,10 @@ boot_once() {
 	# busy host a vCPU stalls between the watchdog's reads, the TSC is marked
 	# unstable, and sched_clock with it, which patches a static branch in
 	# sched_clock_cpu() while the other vCPU runs it.  Under TCG that
-	# patching can oops ("Oops: int3" in sched_clock_cpu, a CI run on 6.12;
-	# a loop flipping any hot static key oopses 6.12 and hangs 6.1 in
-	# seconds).  A TCG guest reads the host's own TSC: it is as reliable as the host's.
+	# patching can oops (seen as "Oops: int3" in sched_clock_cpu() on 6.12;
+	# switching a hot static key in a loop reproduces it, and hangs 6.1).
+	# Under TCG the guest's TSC is the host's, read by QEMU; under KVM it is
+	# the hardware's: either is as reliable as the host's.
 	local clock=" tsc=reliable"
 	if [ "$disk_mib" -gt 0 ]; then
 		[ -n "$resume" ] || truncate -s "${disk_mib}M" "$img"
