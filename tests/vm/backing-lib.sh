@@ -136,9 +136,9 @@ load_parallel() {
 		done
 	) &
 	dropper=$!
-	# The stressors stop after SECS; the limit is for a hang, and a debug
-	# kernel (XT_TIMEOUT_SCALE) takes several times longer to wind down.
-	timeout -k 10 $(((secs + 60) * ${XT_TIMEOUT_SCALE:-1})) stress-ng --temp-path "$d/stress" \
+	# The stressors stop after SECS; the limit is for a hang (a debug
+	# kernel takes several times longer to wind down: hang_limit).
+	timeout -k 10 "$(hang_limit $((secs + 60)))" stress-ng --temp-path "$d/stress" \
 		--hdd 2 --hdd-bytes 4M --dir 1 --dir-dirs 64 --rename 1 \
 		--chmod 1 --link 1 --link-ops 200 --timeout "${secs}s" --quiet || rc=$?
 	kill "$dropper"

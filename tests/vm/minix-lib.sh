@@ -172,9 +172,9 @@ PY
 
 # call_errno CODE: run the Python CODE (os imported); prints ok, the name of
 # the errno it raised, "wrong data" for a failed assertion, or "timed out"
-# after 30 s.
+# after 30 s (hang_limit).
 call_errno() {
-	timeout 30 python3 - "$1" <<'PY' || echo "timed out"
+	timeout "$(hang_limit 30)" python3 - "$1" <<'PY' || echo "timed out"
 import errno, os, sys
 try:
     exec(sys.argv[1])

@@ -31,7 +31,7 @@ echo 3 >/proc/sys/vm/drop_caches
 
 pids=()
 for d in "${upper[@]}"; do
-	timeout -k 5 90 fio --name=stacked --filename="$d" --readonly --direct=1 \
+	timeout -k 5 "$(hang_limit 90)" fio --name=stacked --filename="$d" --readonly --direct=1 \
 		--rw=randread --bs=4k --ioengine=libaio --iodepth=128 \
 		--runtime=5 --time_based --output="fio-${d##*/}.log" &
 	pids+=($!)

@@ -148,9 +148,9 @@ zeroer=$!
 rounds=${XLOOP_FREEZE_ROUNDS:-40}
 for _ in $(seq "$rounds"); do
 	kill -0 "$zeroer" 2>/dev/null || break
-	timeout 30 fsfreeze -f e2 || fail "fsfreeze -f hung or failed"
+	timeout "$(hang_limit 30)" fsfreeze -f e2 || fail "fsfreeze -f hung or failed"
 	sleep 0.02
-	timeout 30 fsfreeze -u e2 || fail "fsfreeze -u hung or failed"
+	timeout "$(hang_limit 30)" fsfreeze -u e2 || fail "fsfreeze -u hung or failed"
 done
 wait "$zeroer" || fail "BLKZEROOUT failed"
 cmp -n 33554432 "$dev" /dev/zero || fail "$dev does not read back as zeroes"

@@ -74,7 +74,7 @@ phase() {
 		unloader "$secs" >"unloader-$mode.log" &
 		u=$!
 	fi
-	timeout -k 10 $((secs + 120)) "$fuzz" "$mode" /dev/xloop-control xloop "$PWD/$mode" "$secs" "$procs" "$seed" ||
+	timeout -k 10 "$(hang_limit $((secs + 120)))" "$fuzz" "$mode" /dev/xloop-control xloop "$PWD/$mode" "$secs" "$procs" "$seed" ||
 		fail "$what failed or hung (seed $seed)"
 	if [ -n "$u" ]; then
 		wait "$u" || fail "unloader"

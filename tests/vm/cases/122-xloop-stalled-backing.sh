@@ -75,11 +75,11 @@ esac
 
 # Everything else goes on.  Each step has 60 s (they take well under one).
 within() {
-	timeout 60 "$@" || fail "while a bind waits on a hung FUSE server: '$*' failed or hung ($?)"
+	timeout "$(hang_limit 60)" "$@" || fail "while a bind waits on a hung FUSE server: '$*' failed or hung ($?)"
 }
 within "$XL_PROBE" attach /dev/xloop-control xloop plain on=/dev/xloop5 >/dev/null
 within "$XL_PROBE" attach /dev/xloop-control xloop "$ld_other" ro on=/dev/xloop6 >/dev/null
-expect_eq "LOOP_CHANGE_FD during the stall" "change_fd: 0" "$(timeout 60 "$XL_PROBE" changefd /dev/xloop6 spare)"
+expect_eq "LOOP_CHANGE_FD during the stall" "change_fd: 0" "$(timeout "$(hang_limit 60)" "$XL_PROBE" changefd /dev/xloop6 spare)"
 within dd if=/dev/xloop5 of=/dev/null bs=1M status=none
 ld_more=$(within losetup -f --show spare)
 within losetup -d "$ld_more"
@@ -93,14 +93,14 @@ killed=$!
 waits_on_fuse "$killed" || fail "the second bind did not wait on the server: $(cat killed.out)"
 grep -q xloop_check_chain "/proc/$killed/stack" || fail "the second bind waits elsewhere: $(cat "/proc/$killed/stack")"
 kill -9 "$killed"
-timeout 10 tail --pid="$killed" -f /dev/null || fail "a bind waiting on a hung FUSE server ignores SIGKILL"
+timeout "$(hang_limit 10)" tail --pid="$killed" -f /dev/null || fail "a bind waiting on a hung FUSE server ignores SIGKILL"
 wait "$killed" || true
 killed=
 dev_unbound /dev/xloop7 || fail "the killed bind left /dev/xloop7 bound"
 
 # The server answers again: the first bind completes.
 rm ctl/stall
-timeout 60 tail --pid="$stalled" -f /dev/null || fail "the stalled bind did not finish after the server came back"
+timeout "$(hang_limit 60)" tail --pid="$stalled" -f /dev/null || fail "the stalled bind did not finish after the server came back"
 wait "$stalled" || fail "the stalled bind failed: $(cat stalled.out)"
 stalled=
 expect_eq "the stalled bind's device" /dev/xloop4 "$(cat stalled.out)"

@@ -227,7 +227,7 @@ expect_eq "chmod after a corruption with errors=remount-ro" EROFS "$(call_errno 
 expect_eq "a write into a file after a corruption" EROFS \
 	"$(call_errno "os.write(os.open('mx/h', os.O_WRONLY | os.O_APPEND), b'more')")"
 # Stopped until unmounted (as ext4): a remount does not lift it.
-timeout 30 mount -o remount,rw mx || fail "remount,rw after errors=remount-ro"
+timeout "$(hang_limit 30)" mount -o remount,rw mx || fail "remount,rw after errors=remount-ro"
 expect_eq "create after remount,rw" EROFS "$(call_errno "open('mx/new', 'w')")"
 umount mx
 mount -t xminix /dev/mapper/xminix-frozen mx || fail "mount again after errors=remount-ro"

@@ -34,7 +34,7 @@ OPS=${XT_FSX_OPS:-1000}
 busy_unmount() {
 	local dev=$1 load rc
 	mkdir -p upper/busy
-	(cd upper/busy && exec timeout -k 10 60 stress-ng --temp-path . --hdd 2 \
+	(cd upper/busy && exec timeout -k 10 "$(hang_limit 60)" stress-ng --temp-path . --hdd 2 \
 		--hdd-bytes 4M --dir 1 --dir-dirs 64 --rename 1 --timeout 8s --quiet) &
 	load=$!
 	exec 9>upper/busy/held
@@ -81,7 +81,7 @@ PY
 forced_ro() {
 	local dev=$1 type=$2 load rc verdict=clean
 	mkdir -p upper/forced
-	(cd upper/forced && exec timeout -k 10 60 stress-ng --temp-path . --hdd 2 \
+	(cd upper/forced && exec timeout -k 10 "$(hang_limit 60)" stress-ng --temp-path . --hdd 2 \
 		--hdd-bytes 4M --dir 1 --dir-dirs 64 --rename 1 --timeout 6s --quiet) \
 		>/dev/null 2>&1 &
 	load=$!

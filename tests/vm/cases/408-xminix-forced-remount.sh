@@ -82,7 +82,7 @@ for round in $(seq "$rounds"); do
 		python3 writer.py "$w" upper "acks/$w" &
 		pids+=($!)
 	done
-	(cd upper/d && exec timeout -k 5 30 stress-ng --temp-path . --dir 1 \
+	(cd upper/d && exec timeout -k 5 "$(hang_limit 30)" stress-ng --temp-path . --dir 1 \
 		--dir-dirs 32 --rename 1 --timeout 20s --quiet) >/dev/null 2>&1 &
 	load=$!
 	# Once every writer is writing, at a random moment.
@@ -93,7 +93,7 @@ for round in $(seq "$rounds"); do
 	sysrq_remount_ro upper || fail "round $round: not read-only after sysrq-u"
 	# Writers stop at their first failed write: all of them must.
 	for pid in "${pids[@]}"; do
-		timeout 60 tail --pid="$pid" -f /dev/null ||
+		timeout "$(hang_limit 60)" tail --pid="$pid" -f /dev/null ||
 			fail "round $round: a writer still writes after the forced remount"
 	done
 	kill "$load" 2>/dev/null || true
