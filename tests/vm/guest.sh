@@ -23,8 +23,9 @@ mkdir -p /dev/pts /dev/shm /run/lock
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
 [ -d /sys/kernel/debug ] && mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
-# A task stuck for a minute in uninterruptible sleep is a bug, even under TCG.
-echo 60 >/proc/sys/kernel/hung_task_timeout_secs
+# A task stuck for a minute in uninterruptible sleep is a bug, even under TCG
+# (on a debug kernel, XT_TIMEOUT_SCALE minutes).
+echo $((60 * ${XT_TIMEOUT_SCALE:-1})) >/proc/sys/kernel/hung_task_timeout_secs
 echo 1 >/proc/sys/kernel/panic_on_oops
 
 mkdir -p "$out/cases"

@@ -67,10 +67,11 @@ xl_restore_on_exit() {
 # The guest has no /dev/fd: no process substitution in cases.
 
 # poll_until TENTHS COMMAND...: run COMMAND every 0.1 s until it succeeds,
-# for up to TENTHS tenths of a second, a last time at the end; fails if it
-# never does.
+# for up to TENTHS tenths of a second (a limit for a hang: scaled by
+# hang_limit), a last time at the end; fails if it never does.
 poll_until() {
-	local tries=$1 _
+	local tries _
+	tries=$(hang_limit "$1")
 	shift
 	for _ in $(seq "$tries"); do
 		"$@" && return 0

@@ -42,7 +42,7 @@ unloader() {
 # detach_all: detach every bound device; chains need several rounds.
 detach_all() {
 	local d bound
-	for _ in $(seq 20); do
+	for _ in $(seq "$(hang_limit 20)"); do
 		bound=0
 		for d in /sys/block/xloop*; do
 			[ -e "$d/loop/backing_file" ] || continue

@@ -62,7 +62,7 @@ check() {
 # The event stays on for all four checks: switching a tracepoint patches
 # kernel text, which a vCPU running it under TCG can trip over (an int3
 # Oops, DEVELOPERS.md); twice is the least.
-echo 1 >"$event"
+echo 1 >"$event" || fail "cannot enable block_rq_complete"
 dev=$("$XL_PROBE" attach /dev/xloop-control xloop lower/img)
 check xloop.ko "$dev" buffered
 "$XL_PROBE" detach "$dev"
