@@ -31,8 +31,9 @@ expect_fail() {
 	fi
 }
 
-# hang_limit SECONDS: a case's own limit for a hang, scaled as its timeout is
-# (XT_TIMEOUT_SCALE: a debug kernel runs the same work several times slower).
+# hang_limit N: a case's own limit for a hang (N seconds, tenths or rounds),
+# scaled as its timeout is (XT_TIMEOUT_SCALE: a debug kernel runs the same
+# work several times slower).
 hang_limit() {
 	echo $(($1 * ${XT_TIMEOUT_SCALE:-1}))
 }
